@@ -1,0 +1,59 @@
+import { Context } from '@temporalio/activity';
+import { stringify } from 'csv-stringify';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { jobsRepo } from '../db/repositories/jobs';
+import { contactExportRows } from '../db/repositories/contact-export';
+import type { ActivityDeps } from './index';
+
+/** Spreadsheet programs execute cells that start with these; prefix them so an export is safe to open. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+export const escapeFormula = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+
+export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'whatsapp_phone', 'email', 'note', 'labels', 'blocked', 'opted_out_at', 'custom_fields', 'created_at'];
+
+/** Contact exports: stream matching contacts into a CSV file under the export directory. */
+export function createExportActivities({ db, exportDir }: ActivityDeps) {
+  const jobs = jobsRepo(db);
+  return {
+    /** Writes `<exportDir>/<workspace>/<job>.csv` (rewritten whole on retry, so a retry cannot duplicate rows). */
+    async runContactExport({ workspaceId, jobId }: { workspaceId: string; jobId: string }): Promise<{ rows: number }> {
+      const job = await jobs.get(workspaceId, jobId);
+      if (!job) throw new Error(`job ${jobId} not found in workspace ${workspaceId}`);
+      await jobs.update(workspaceId, jobId, { status: 'processing' });
+      const dir = path.join(exportDir, workspaceId);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${jobId}.csv`);
+      const tmp = `${file}.partial`;
+      let rows = 0;
+      const csv = stringify({ header: true, columns: EXPORT_COLUMNS });
+      const source = contactExportRows(db, workspaceId, job.params);
+      const writing = pipeline(csv, fs.createWriteStream(tmp));
+      for await (const row of source) {
+        rows += 1;
+        const ok = csv.write(
+          EXPORT_COLUMNS.map((c) => escapeFormula(row[c] === null || row[c] === undefined ? '' : String(row[c]))),
+        );
+        if (!ok) await new Promise((r) => csv.once('drain', r));
+        if (rows % 1000 === 0) Context.current().heartbeat(rows);
+      }
+      csv.end();
+      await writing;
+      fs.renameSync(tmp, file);
+      await jobs.update(workspaceId, jobId, {
+        status: 'finished',
+        progress: 100,
+        total_items: rows,
+        processed_items: rows,
+        result: { file: path.relative(exportDir, file), rows },
+      });
+      return { rows };
+    },
+
+    /** Record a job's failure so clients polling it see why. */
+    async failJob({ workspaceId, jobId, message }: { workspaceId: string; jobId: string; message: string }): Promise<void> {
+      await jobs.update(workspaceId, jobId, { status: 'failed', error_report: { message } });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import path from 'node:path';
+import { createDb } from '../db/connection';
+import { createLogger, type Logger } from '../lib/logger';
+import { createActivities } from './index';
+import { loadWorkerConfig, type WorkerConfig } from './config';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Start a Temporal worker for our workflows and activities. `workflowBundlePath` skips bundling (tests bundle once). */
+export async function startWorker(
+  config: WorkerConfig,
+  opts: { logger?: Logger; workflowBundlePath?: string } = {},
+): Promise<RunningWorker> {
+  const logger = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  }
+  const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 } });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR) }),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  });
+  const done = worker.run();
+  return {
+    worker,
+    done,
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadWorkerConfig();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  startWorker(config, { logger })
+    .then((w) => {
+      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+      const stop = () => void w.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err) => {
+      logger.fatal({ err }, 'worker failed to start');
+      process.exit(1);
+    });
+}

@@ -1,0 +1,98 @@
+import Router from '@koa/router';
+import type { Next } from 'koa';
+import { z } from 'zod';
+import type { Ctx } from './context';
+import { ValidationError } from './errors';
+import { requireAbility, type Ability } from './middleware/auth';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/**
+ * One route: its request schemas (the only place request shapes are defined), its documented responses and its
+ * handler. The same specs register Koa routes and build the OpenAPI document, so the two cannot drift.
+ */
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** Koa path syntax, e.g. `/api/v1/contacts/:contact`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Omitted for unauthenticated routes (they live in the public router). */
+  ability?: Ability;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  status?: number;
+  response?: z.ZodType;
+  /** Extra documented statuses besides the standard errors. */
+  errors?: number[];
+  handler: (ctx: Ctx & { params: Record<string, string> }, input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;
+}
+
+export const route = <P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec => spec as unknown as RouteSpec;
+
+export function parseWith<T>(schema: z.ZodType<T>, data: unknown, location: ValidationError['location']): T {
+  const result = schema.safeParse(data);
+  if (!result.success) throw ValidationError.fromZod(result.error, location);
+  return result.data;
+}
+
+/** `tags[]=a&tags[]=b` and `tags=a&tags=b` both become `{tags: ['a', 'b']}`. */
+export function normalizeQuery(query: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    const isArray = rawKey.endsWith('[]');
+    const key = isArray ? rawKey.slice(0, -2) : rawKey;
+    const values = Array.isArray(value) ? value : [value];
+    if (isArray || Array.isArray(value)) out[key] = [...((out[key] as string[] | undefined) ?? []), ...values];
+    else out[key] = value;
+  }
+  return out;
+}
+
+export function mountRoutes(router: Router<unknown, Ctx>, specs: RouteSpec[]): void {
+  for (const spec of specs) {
+    const guards = spec.ability ? [requireAbility(spec.ability)] : [];
+    const handler = async (ctx: Ctx & { params: Record<string, string> }, _next: Next) => {
+      const input = {
+        params: spec.params ? parseWith(spec.params, ctx.params, 'path') : ctx.params,
+        query: spec.query ? parseWith(spec.query, normalizeQuery(ctx.query), 'query') : {},
+        body: spec.body ? parseWith(spec.body, ctx.request.body ?? {}, 'body') : undefined,
+      };
+      const result = await spec.handler(ctx, input);
+      if (ctx.body === undefined) {
+        ctx.status = spec.status ?? 200;
+        if (result !== undefined) ctx.body = result;
+      }
+    };
+    (router[spec.method] as (path: string, ...mw: unknown[]) => unknown).call(router, spec.path, ...guards, handler);
+  }
+}
+
+/** Common query pieces. */
+export const queryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+export const uuid = z.uuid({ message: 'must be a UUID' });
+
+/** Comma-separated UUIDs as SeaX sends them (`a,b,c`); empty means none. */
+export const uuidList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v.join(',') : v).split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(uuid));
+
+export const stringList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v.join(',') : v).split(',').map((s) => s.trim()).filter(Boolean));
+
+export type AnyObjectSchema = AnyObject;

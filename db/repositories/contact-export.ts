@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+
+/** Contacts of a workspace as flat export rows, streamed in creation order. */
+export function contactExportRows(db: Knex, workspaceId: string, _params: Record<string, unknown>): AsyncIterable<Record<string, unknown>> {
+  return db('contacts as c')
+    .where('c.workspace_id', workspaceId)
+    .select(
+      'c.id', 'c.name', 'c.phone', 'c.whatsapp_phone', 'c.email', 'c.note', 'c.blocked', 'c.opted_out_at', 'c.created_at',
+      db.raw('c.custom_fields::text as custom_fields'),
+      db.raw(`(SELECT string_agg(l.name, ';' ORDER BY l.name) FROM contact_labels cl JOIN labels l ON l.id = cl.label_id
+               WHERE cl.contact_id = c.id AND cl.workspace_id = c.workspace_id) as labels`),
+    )
+    .orderBy('c.created_at', 'asc')
+    .stream() as unknown as AsyncIterable<Record<string, unknown>>;
+}

@@ -1,0 +1,16 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Named timeout and retry presets; workflows pick one instead of scattering numbers. */
+export const presets = {
+  /** Database writes and reads: short, retried with back-off on any infrastructure failure. */
+  dbWrite: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  },
+  /** Streaming many rows to or from files (imports, exports): long, heartbeating. */
+  bulkIo: {
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  },
+} satisfies Record<string, ActivityOptions>;

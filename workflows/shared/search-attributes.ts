@@ -1,0 +1,7 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+/** Search attributes every Switchboard workflow carries, so operators can filter runs in the Temporal UI. */
+export const SEARCH_ATTRIBUTES = {
+  workspaceId: defineSearchAttributeKey('WorkspaceId', 'KEYWORD'),
+  workflowKind: defineSearchAttributeKey('SwitchboardKind', 'KEYWORD'),
+} as const;
