@@ -19,6 +19,8 @@ export interface Principal {
   keyName: string;
   kind: 'seax' | 'pair';
   workspaceId: string;
+  /** ISO country used to read phone numbers written without a country code. */
+  defaultCountry: string;
   abilities: string[];
   sessionId: string | null;
   expiresAt: Date | null;

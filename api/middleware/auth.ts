@@ -57,6 +57,7 @@ function toPrincipal(row: AuthKeyRow): Principal {
     keyName: row.name,
     kind: row.kind,
     workspaceId: row.workspace_id,
+    defaultCountry: row.ws_default_country,
     abilities: row.abilities,
     sessionId: row.session_id,
     expiresAt: row.expires_at,

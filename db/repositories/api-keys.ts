@@ -25,6 +25,7 @@ export interface AuthKeyRow extends ApiKeyRow {
   ws_rate_limit_per_minute: number;
   ws_daily_quota: number;
   ws_monthly_quota: number;
+  ws_default_country: string;
 }
 
 const authColumns = [
@@ -33,6 +34,7 @@ const authColumns = [
   'w.rate_limit_per_minute as ws_rate_limit_per_minute',
   'w.daily_quota as ws_daily_quota',
   'w.monthly_quota as ws_monthly_quota',
+  'w.default_country as ws_default_country',
 ];
 
 export function apiKeysRepo(db: Knex) {

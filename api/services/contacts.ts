@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { consentRepo } from '../../db/repositories/consent';
+import { contactsRepo, DuplicatePhoneError, type ContactFields, type ContactRow } from '../../db/repositories/contacts';
+import { labelsRepo, type LabelRow } from '../../db/repositories/labels';
+import { normalizePhone } from '../../domain/phone';
+import { notFound, ValidationError } from '../errors';
+
+/** A contact with what both dialects show beside it. */
+export interface ContactView extends ContactRow {
+  labels: LabelRow[];
+  groups: { id: string; name: string }[];
+}
+
+export interface ContactInput extends ContactFields {
+  /** Replace the contact's (non-system) labels with these ids. */
+  label_ids?: string[];
+  /** Replace the contact's (non-system) labels with these names, creating missing labels (Zagely tags). */
+  tag_names?: string[];
+}
+
+/** How the calling dialect names the fields, so errors name what the client sent. */
+export interface FieldNames {
+  phone: string;
+  label_ids: string;
+  whatsapp_phone?: string;
+}
+
+/** Normalise a phone field to E.164 or fail with a 422 naming it. */
+export function phoneOrFail(value: string, field: string, country: string): string {
+  const e164 = normalizePhone(value, country);
+  if (!e164) throw ValidationError.field(field, `The ${field} field must be a valid phone number (E.164 recommended, e.g. +15551234567).`);
+  return e164;
+}
+
+/** Contact use cases shared by the SeaX and Zagely routes. Every read and write is scoped by workspace. */
+export function contactService(db: Knex) {
+  const contacts = contactsRepo(db);
+  const labels = labelsRepo(db);
+
+  async function withRelations(workspaceId: string, rows: ContactRow[]): Promise<ContactView[]> {
+    const ids = rows.map((r) => r.id);
+    const [labelMap, groupMap] = await Promise.all([labels.forContacts(workspaceId, ids), contacts.groupsFor(workspaceId, ids)]);
+    return rows.map((r) => ({ ...r, labels: labelMap.get(r.id) ?? [], groups: groupMap.get(r.id) ?? [] }));
+  }
+
+  async function labelIdsFor(workspaceId: string, input: ContactInput, names: FieldNames, trx: Knex): Promise<string[] | undefined> {
+    if (input.tag_names) return labels.ensureByNames(workspaceId, input.tag_names, trx);
+    if (!input.label_ids) return undefined;
+    const unique = [...new Set(input.label_ids)];
+    const existing = await labels.existingIds(workspaceId, unique, trx);
+    const missing = unique.filter((id) => !existing.has(id));
+    if (missing.length) throw ValidationError.field(names.label_ids, `Unknown label id(s): ${missing.join(', ')}.`);
+    return unique;
+  }
+
+  const fieldsOf = ({ label_ids: _l, tag_names: _t, ...fields }: ContactInput): ContactFields => fields;
+
+  function duplicate(err: unknown, names: FieldNames): never {
+    if (err instanceof DuplicatePhoneError) {
+      throw ValidationError.field(names.phone, `A contact with the phone number ${err.phone} already exists in this workspace.`);
+    }
+    throw err;
+  }
+
+  return {
+    withRelations,
+
+    async get(workspaceId: string, id: string): Promise<ContactView> {
+      const row = await contacts.get(workspaceId, id);
+      if (!row) throw notFound('Contact');
+      return (await withRelations(workspaceId, [row]))[0];
+    },
+
+    async create(workspaceId: string, input: ContactInput & { name: string }, names: FieldNames): Promise<ContactView> {
+      const row = await db
+        .transaction(async (trx) => {
+          const labelIds = await labelIdsFor(workspaceId, input, names, trx);
+          const created = await contacts.insert(workspaceId, { ...fieldsOf(input), name: input.name }, trx);
+          if (labelIds?.length) await labels.attach(workspaceId, [created.id], labelIds, trx);
+          return created;
+        })
+        .catch((err) => duplicate(err, names));
+      return (await withRelations(workspaceId, [row]))[0];
+    },
+
+    /** Only the fields present in `input` change. */
+    async update(workspaceId: string, id: string, input: ContactInput, names: FieldNames): Promise<ContactView> {
+      const row = await db
+        .transaction(async (trx) => {
+          const existing = await contacts.get(workspaceId, id, trx);
+          if (!existing) throw notFound('Contact');
+          const labelIds = await labelIdsFor(workspaceId, input, names, trx);
+          const fields = fieldsOf(input);
+          const updated = Object.keys(fields).length || labelIds ? await contacts.update(workspaceId, id, fields, trx) : existing;
+          if (labelIds) await labels.replaceForContact(workspaceId, id, labelIds, trx);
+          return updated ?? existing;
+        })
+        .catch((err) => duplicate(err, names));
+      return (await withRelations(workspaceId, [row]))[0];
+    },
+
+    async delete(workspaceId: string, id: string): Promise<void> {
+      if (!(await contacts.delete(workspaceId, id))) throw notFound('Contact');
+    },
+
+    /** Block or unblock, with an audit record when the state actually changes. Idempotent. */
+    async setBlocked(workspaceId: string, id: string, blocked: boolean, actor: string): Promise<ContactView> {
+      const row = await db.transaction(async (trx) => {
+        const changed = await contacts.setBlocked(workspaceId, id, blocked, trx);
+        if (changed) {
+          await consentRepo(trx).record(
+            { workspace_id: workspaceId, contact_id: id, phone: changed.phone, action: blocked ? 'block' : 'unblock', source: 'api', actor },
+            trx,
+          );
+          return changed;
+        }
+        const current = await contacts.get(workspaceId, id, trx);
+        if (!current) throw notFound('Contact');
+        return current;
+      });
+      return (await withRelations(workspaceId, [row]))[0];
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+
+export interface ContactRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  phone: string | null;
+  whatsapp_phone: string | null;
+  email: string | null;
+  note: string | null;
+  custom_fields: Record<string, unknown>;
+  timezone: string | null;
+  blocked: boolean;
+  opted_out_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type ContactFields = Partial<Pick<ContactRow, 'name' | 'phone' | 'whatsapp_phone' | 'email' | 'note' | 'custom_fields' | 'timezone'>>;
+
+/** Thrown when a phone number is already used by another contact of the workspace. */
+export class DuplicatePhoneError extends Error {
+  constructor(readonly phone: string) {
+    super(`A contact with phone ${phone} already exists.`);
+  }
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string; constraint?: string }).code === '23505';
+
+/** Contacts, always scoped by workspace. Listing and filtering go through segments.ts. */
+export function contactsRepo(db: Knex) {
+  const scoped = (workspaceId: string, trx: Knex = db) => trx('contacts').where({ workspace_id: workspaceId });
+  return {
+    get: (workspaceId: string, id: string, trx: Knex = db): Promise<ContactRow | undefined> => scoped(workspaceId, trx).andWhere({ id }).first(),
+    findByPhone: (workspaceId: string, phone: string, trx: Knex = db): Promise<ContactRow | undefined> =>
+      scoped(workspaceId, trx).andWhere({ phone }).first(),
+    /** Of the given phones, the contacts that exist (one query). */
+    findByPhones: (workspaceId: string, phones: string[], trx: Knex = db): Promise<ContactRow[]> =>
+      phones.length ? scoped(workspaceId, trx).whereIn('phone', phones) : Promise.resolve([]),
+    existingIds: async (workspaceId: string, ids: string[], trx: Knex = db): Promise<Set<string>> =>
+      ids.length ? new Set((await scoped(workspaceId, trx).whereIn('id', ids).select('id')).map((r: { id: string }) => r.id)) : new Set(),
+
+    async insert(workspaceId: string, fields: ContactFields & { name: string }, trx: Knex = db): Promise<ContactRow> {
+      try {
+        const [row] = await trx('contacts')
+          .insert({ ...fields, custom_fields: JSON.stringify(fields.custom_fields ?? {}), workspace_id: workspaceId })
+          .returning('*');
+        return row as ContactRow;
+      } catch (err) {
+        if (isUniqueViolation(err) && fields.phone) throw new DuplicatePhoneError(fields.phone);
+        throw err;
+      }
+    },
+
+    async update(workspaceId: string, id: string, fields: ContactFields, trx: Knex = db): Promise<ContactRow | undefined> {
+      const patch: Record<string, unknown> = { ...fields, updated_at: trx.fn.now() };
+      if (fields.custom_fields !== undefined) patch.custom_fields = JSON.stringify(fields.custom_fields);
+      try {
+        const [row] = await scoped(workspaceId, trx).andWhere({ id }).update(patch).returning('*');
+        return row as ContactRow | undefined;
+      } catch (err) {
+        if (isUniqueViolation(err) && fields.phone) throw new DuplicatePhoneError(fields.phone);
+        throw err;
+      }
+    },
+
+    /** Set flags with compare-and-set; returns the row only when something changed. */
+    async setBlocked(workspaceId: string, id: string, blocked: boolean, trx: Knex = db): Promise<ContactRow | undefined> {
+      const [row] = await scoped(workspaceId, trx).andWhere({ id, blocked: !blocked }).update({ blocked, updated_at: trx.fn.now() }).returning('*');
+      return row as ContactRow | undefined;
+    },
+
+    delete: (workspaceId: string, id: string, trx: Knex = db): Promise<number> => scoped(workspaceId, trx).andWhere({ id }).delete(),
+
+    /** Groups of many contacts in one query, keyed by contact id (static memberships). */
+    async groupsFor(workspaceId: string, contactIds: string[]): Promise<Map<string, { id: string; name: string }[]>> {
+      const out = new Map<string, { id: string; name: string }[]>();
+      if (!contactIds.length) return out;
+      const rows: { contact_id: string; id: string; name: string }[] = await db('contact_group_members as m')
+        .join('contact_groups as g', 'g.id', 'm.group_id')
+        .where('m.workspace_id', workspaceId)
+        .whereIn('m.contact_id', contactIds)
+        .orderBy('g.name')
+        .select('m.contact_id', 'g.id', 'g.name');
+      for (const { contact_id, ...g } of rows) out.set(contact_id, [...(out.get(contact_id) ?? []), g]);
+      return out;
+    },
+  };
+}

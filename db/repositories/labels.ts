@@ -1,0 +1,98 @@
+import type { Knex } from 'knex';
+
+export interface LabelRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  color: string;
+  description: string | null;
+  is_system: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Contact labels (a Zagely "tag" is a label, matched by name, case-insensitively). */
+export function labelsRepo(db: Knex) {
+  const scoped = (workspaceId: string, trx: Knex = db) => trx('labels').where({ workspace_id: workspaceId });
+  return {
+    list: (workspaceId: string): Promise<LabelRow[]> => scoped(workspaceId).orderBy([{ column: 'is_system', order: 'desc' }, { column: 'name' }]),
+    get: (workspaceId: string, id: string): Promise<LabelRow | undefined> => scoped(workspaceId).andWhere({ id }).first(),
+    findByName: (workspaceId: string, name: string): Promise<LabelRow | undefined> =>
+      scoped(workspaceId).andWhereRaw('lower(name) = lower(?)', [name]).first(),
+
+    /** Ids (of the given ones) that exist in the workspace. */
+    async existingIds(workspaceId: string, ids: string[], trx: Knex = db): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const rows: { id: string }[] = await scoped(workspaceId, trx).whereIn('id', ids).select('id');
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Labels by name, creating the missing ones; returns ids in input order. Safe under concurrency. */
+    async ensureByNames(workspaceId: string, names: string[], trx: Knex = db): Promise<string[]> {
+      const unique = [...new Map(names.map((n) => [n.trim().toLowerCase(), n.trim()])).values()].filter(Boolean);
+      if (!unique.length) return [];
+      await trx.raw(
+        `INSERT INTO labels (workspace_id, name) SELECT ?, n FROM unnest(?::text[]) AS n
+         ON CONFLICT (workspace_id, lower(name)) DO NOTHING`,
+        [workspaceId, unique],
+      );
+      const rows: { id: string; lname: string }[] = await scoped(workspaceId, trx)
+        .whereIn(trx.raw('lower(name)') as unknown as string, unique.map((n) => n.toLowerCase()))
+        .select('id', trx.raw('lower(name) as lname'));
+      const byName = new Map(rows.map((r) => [r.lname, r.id]));
+      return unique.map((n) => byName.get(n.toLowerCase())!).filter(Boolean);
+    },
+
+    async create(row: Pick<LabelRow, 'workspace_id' | 'name'> & Partial<Pick<LabelRow, 'color' | 'description'>>): Promise<LabelRow> {
+      const [label] = await db('labels').insert(row).returning('*');
+      return label as LabelRow;
+    },
+    async update(workspaceId: string, id: string, patch: Partial<Pick<LabelRow, 'name' | 'color' | 'description'>>): Promise<LabelRow | undefined> {
+      const [label] = await scoped(workspaceId).andWhere({ id, is_system: false }).update({ ...patch, updated_at: db.fn.now() }).returning('*');
+      return label as LabelRow | undefined;
+    },
+    delete: (workspaceId: string, id: string): Promise<number> => scoped(workspaceId).andWhere({ id, is_system: false }).delete(),
+
+    /** Labels of many contacts in one query, keyed by contact id. */
+    async forContacts(workspaceId: string, contactIds: string[]): Promise<Map<string, LabelRow[]>> {
+      const out = new Map<string, LabelRow[]>();
+      if (!contactIds.length) return out;
+      const rows: (LabelRow & { contact_id: string })[] = await db('contact_labels as cl')
+        .join('labels as l', 'l.id', 'cl.label_id')
+        .where('cl.workspace_id', workspaceId)
+        .whereIn('cl.contact_id', contactIds)
+        .orderBy('l.name')
+        .select('l.*', 'cl.contact_id');
+      for (const { contact_id, ...label } of rows) {
+        const list = out.get(contact_id) ?? [];
+        list.push(label);
+        out.set(contact_id, list);
+      }
+      return out;
+    },
+
+    /** Attach labels to contacts (set-based; existing pairs are kept). */
+    attach: (workspaceId: string, contactIds: string[], labelIds: string[], trx: Knex = db) =>
+      contactIds.length && labelIds.length
+        ? trx.raw(
+            `INSERT INTO contact_labels (workspace_id, contact_id, label_id)
+             SELECT ?, c, l FROM unnest(?::uuid[]) AS c CROSS JOIN unnest(?::uuid[]) AS l
+             ON CONFLICT DO NOTHING`,
+            [workspaceId, contactIds, labelIds],
+          )
+        : Promise.resolve(),
+
+    /**
+     * Make a contact's user labels exactly `labelIds`. System labels (DNC) are kept: they follow opt-out rules,
+     * and an edit that merely omits them must not put an opted-out contact back in the audience.
+     */
+    async replaceForContact(workspaceId: string, contactId: string, labelIds: string[], trx: Knex = db) {
+      await trx('contact_labels')
+        .where({ workspace_id: workspaceId, contact_id: contactId })
+        .whereNotIn('label_id', labelIds)
+        .whereNotIn('label_id', trx('labels').where({ workspace_id: workspaceId, is_system: true }).select('id'))
+        .delete();
+      await labelsRepo(db).attach(workspaceId, [contactId], labelIds, trx);
+    },
+  };
+}
