@@ -7,9 +7,16 @@ import { jobsRepo } from '../db/repositories/jobs';
 import { contactExportRows } from '../db/repositories/contact-export';
 import type { ActivityDeps } from './index';
 
-/** Spreadsheet programs execute cells that start with these; prefix them so an export is safe to open. */
+/**
+ * Spreadsheet programs execute cells that start with these; prefix them so an export is safe to open. Plain
+ * numbers (an E.164 phone such as +14155550101) are data, not formulas, and stay as they are.
+ */
 const FORMULA_START = /^[=+\-@\t\r]/;
-export const escapeFormula = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+export const escapeFormula = (value: string): string => (FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value);
+
+const cell = (value: unknown): string =>
+  value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : escapeFormula(String(value));
 
 export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'whatsapp_phone', 'email', 'note', 'labels', 'blocked', 'opted_out_at', 'custom_fields', 'created_at'];
 
@@ -32,9 +39,7 @@ export function createExportActivities({ db, exportDir }: ActivityDeps) {
       const writing = pipeline(csv, fs.createWriteStream(tmp));
       for await (const row of source) {
         rows += 1;
-        const ok = csv.write(
-          EXPORT_COLUMNS.map((c) => escapeFormula(row[c] === null || row[c] === undefined ? '' : String(row[c]))),
-        );
+        const ok = csv.write(EXPORT_COLUMNS.map((c) => cell(row[c])));
         if (!ok) await new Promise((r) => csv.once('drain', r));
         if (rows % 1000 === 0) Context.current().heartbeat(rows);
       }

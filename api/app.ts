@@ -28,7 +28,7 @@ export function createApp(deps: ApiDeps): Koa<State> {
   const protectedRouter = new Router<unknown, Ctx>();
   mountRoutes(protectedRouter, protectedRouteSpecs(deps));
   const auth = authenticate(deps.db);
-  const limits = rateLimit(deps.db);
+  const limits = rateLimit(deps.db, deps.clock);
   const idem = idempotency(deps.db);
   const routes = protectedRouter.routes();
   app.use(async (ctx, next) => {

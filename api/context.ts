@@ -11,6 +11,8 @@ export interface ApiDeps {
   temporal: Client;
   config: ApiConfig;
   logger: Logger;
+  /** Injectable time for rate-limit windows; defaults to the system clock. */
+  clock?: () => Date;
 }
 
 /** Who is calling: set by the auth middleware on every authenticated route. */

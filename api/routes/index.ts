@@ -1,6 +1,8 @@
 import type { ApiDeps } from '../context';
 import type { RouteSpec } from '../routing';
+import { seaxJobRoutes } from './seax/jobs';
 import { healthRoutes, meRoutes } from './system';
+import { zagelyExportRoutes } from './zagely/exports';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
@@ -9,5 +11,9 @@ export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
 
 /** Every authenticated route of both dialects. */
 export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
-  return [...meRoutes(deps)];
+  return [
+    ...meRoutes(deps),
+    ...seaxJobRoutes(deps),
+    ...zagelyExportRoutes(deps),
+  ];
 }

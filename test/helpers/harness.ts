@@ -41,7 +41,7 @@ export interface TestWorkspace extends ProvisionedWorkspace {
  * A test file's world: its own database (copied from the migrated template), its own Temporal task queue and,
  * when asked, a real worker on it. Everything is real; nothing of ours is mocked.
  */
-export async function createHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; clock?: () => Date } = {}): Promise<Harness> {
   const serverUrl = required('TEST_PG_SERVER_URL');
   const dbName = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const databaseUrl = await ensureDatabase(serverUrl, dbName, TEMPLATE_DB);
@@ -60,7 +60,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const db = createDb(databaseUrl);
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const logger = createLogger('test', 'warn');
-  const app = createApp({ db, temporal: client, config, logger });
+  const app = createApp({ db, temporal: client, config, logger, clock: opts.clock });
   const worker = opts.worker
     ? await startWorker(workerConfigSchema.parse(env), { logger, workflowBundlePath: required('TEST_WORKFLOW_BUNDLE') })
     : undefined;

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ApiDeps } from '../../context';
+import { ApiError } from '../../errors';
+import { principalOf } from '../../middleware/auth';
+import { route, uuid } from '../../routing';
+import { jobService } from '../../services/jobs';
+
+const exportBody = z
+  .object({
+    search: z.string().max(255).optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    is_blocked: z.boolean().optional(),
+    opted_out: z.boolean().optional(),
+    group_id: uuid.optional(),
+  })
+  .strict();
+
+const jobParams = z.object({ job: uuid });
+
+/** Zagely contact export (async, 202) and the job it creates. */
+export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
+  const jobs = jobService(db, temporal, config.TEMPORAL_TASK_QUEUE);
+  const present = (job: Awaited<ReturnType<typeof jobs.get>>) => ({
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    progress: job.progress,
+    total_items: job.total_items,
+    processed_items: job.processed_items,
+    failed_items: job.failed_items,
+    error: job.error_report,
+    download_url: job.status === 'finished' && job.type === 'export_contacts' ? `/api/contacts/export/${job.id}/download` : null,
+    created_at: job.created_at.toISOString(),
+    updated_at: job.updated_at.toISOString(),
+  });
+  const start = (p: string) =>
+    route({
+      method: 'post',
+      path: p,
+      tag: 'Contacts',
+      summary: 'Start an async CSV export of contacts (optional filters)',
+      ability: 'contacts.read',
+      body: exportBody,
+      status: 202,
+      handler: async (ctx, { body }) => {
+        const job = await jobs.startContactExport(principalOf(ctx).workspaceId, body);
+        return { job_id: job.id, status: job.status, message: 'Export started. Poll the job until it is finished, then download the file.', data: present(job) };
+      },
+    });
+  return [
+    start('/api/contacts/export'),
+    start('/api/v1/contacts/export'),
+    route({
+      method: 'get',
+      path: '/api/v1/jobs/:job',
+      tag: 'Jobs',
+      summary: 'An async job (import, export) with its progress',
+      params: jobParams,
+      handler: async (ctx, { params }) => ({ data: present(await jobs.get(principalOf(ctx).workspaceId, params.job)) }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/contacts/export/:job/download',
+      tag: 'Contacts',
+      summary: 'Download a finished contact export as CSV',
+      ability: 'contacts.read',
+      params: jobParams,
+      handler: async (ctx, { params }) => {
+        const workspaceId = principalOf(ctx).workspaceId;
+        const job = await jobs.get(workspaceId, params.job);
+        const file = typeof job.result?.file === 'string' ? path.resolve(config.EXPORT_DIR, job.result.file) : undefined;
+        if (job.type !== 'export_contacts' || job.status !== 'finished' || !file || !file.startsWith(path.resolve(config.EXPORT_DIR, workspaceId))) {
+          throw new ApiError(409, 'job_not_finished', `The export is ${job.status}; download it once it is finished.`, { status: job.status });
+        }
+        if (!fs.existsSync(file)) throw new ApiError(410, 'export_expired', 'The export file is no longer available; start a new export.');
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.attachment(`contacts-${job.id}.csv`);
+        ctx.body = fs.createReadStream(file);
+      },
+    }),
+  ];
+}
