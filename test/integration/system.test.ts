@@ -1,3 +1,6 @@
+import supertest from 'supertest';
+import { createApp } from '../../api/app';
+import { createDb } from '../../db/connection';
 import { createHarness, type Harness } from '../helpers/harness';
 
 let h: Harness;
@@ -57,9 +60,6 @@ describe('cross-cutting error behaviour', () => {
 
 describe('when the database is down', () => {
   it('reports 503 on health and a 500 without internals, with the request id, elsewhere', async () => {
-    const { createApp } = await import('../../api/app');
-    const { createDb } = await import('../../db/connection');
-    const supertest = (await import('supertest')).default;
     const deadDb = createDb('postgres://nobody:x@127.0.0.1:1/none', { pool: { min: 0, max: 1 } });
     const logged: unknown[] = [];
     const logger = { error: (o: unknown) => logged.push(o), debug: () => undefined, warn: () => undefined, info: () => undefined };
