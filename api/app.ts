@@ -15,7 +15,7 @@ import { protectedRouteSpecs, publicRouteSpecs } from './routes';
 export function createApp(deps: ApiDeps): Koa<State> {
   const app = new Koa<State>({ proxy: deps.config.TRUST_PROXY });
   app.use(errorHandler(deps.logger));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '5mb', encoding: 'utf-8' }) as unknown as Koa.Middleware<State>);
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '5mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as unknown as Koa.Middleware<State>);
 
   // Public: health, OpenAPI document and docs page, admin API (its own token).
   const publicRouter = new Router<unknown, Ctx>();

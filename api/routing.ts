@@ -3,7 +3,7 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from './context';
 import { ValidationError } from './errors';
-import { requireAbility, type Ability } from './middleware/auth';
+import { requireAbility, workspaceFromPath, type Ability } from './middleware/auth';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -45,13 +45,17 @@ export function parseWith<T>(schema: z.ZodType<T>, data: unknown, location: Vali
   return result.data;
 }
 
-/** `tags[]=a&tags[]=b` and `tags=a&tags=b` both become `{tags: ['a', 'b']}`. */
+/**
+ * `tags[]=a&tags[]=b`, `tags[0]=a&tags[1]=b` (PHP's http_build_query, Guzzle) and `tags=a&tags=b` all become
+ * `{tags: ['a', 'b']}`.
+ */
 export function normalizeQuery(query: Record<string, string | string[] | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [rawKey, value] of Object.entries(query)) {
     if (value === undefined) continue;
-    const isArray = rawKey.endsWith('[]');
-    const key = isArray ? rawKey.slice(0, -2) : rawKey;
+    const bracket = /^(.+)\[\d*\]$/.exec(rawKey);
+    const isArray = bracket !== null;
+    const key = bracket ? bracket[1] : rawKey;
     const values = Array.isArray(value) ? value : [value];
     if (isArray || Array.isArray(value)) out[key] = [...((out[key] as string[] | undefined) ?? []), ...values];
     else out[key] = value;
@@ -62,7 +66,10 @@ export function normalizeQuery(query: Record<string, string | string[] | undefin
 export function mountRoutes(router: Router<unknown, Ctx>, specs: RouteSpec[]): void {
   for (const spec of specs) {
     const guards = spec.ability ? [requireAbility(spec.ability)] : [];
+    const scopedToPathWorkspace = spec.path.includes(':workspace_id');
     const handler = async (ctx: Ctx & { params: Record<string, string> }, _next: Next) => {
+      // A key from another workspace is refused before its input is looked at, so the answer never depends on it.
+      if (scopedToPathWorkspace) workspaceFromPath(ctx);
       const input = {
         params: spec.params ? parseWith(spec.params, ctx.params, 'path') : ctx.params,
         query: spec.query ? parseWith(spec.query, normalizeQuery(ctx.query), 'query') : {},

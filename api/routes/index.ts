@@ -1,8 +1,16 @@
 import type { ApiDeps } from '../context';
 import type { RouteSpec } from '../routing';
+import { seaxContactRoutes } from './seax/contacts';
 import { seaxJobRoutes } from './seax/jobs';
+import { seaxKeyRoutes } from './seax/keys';
+import { seaxLabelRoutes } from './seax/labels';
+import { seaxPhoneRoutes } from './seax/phones';
 import { healthRoutes, meRoutes } from './system';
+import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyExportRoutes } from './zagely/exports';
+import { zagelyGroupRoutes } from './zagely/groups';
+import { zagelyKeyRoutes } from './zagely/keys';
+import { zagelySessionRoutes } from './zagely/sessions';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
@@ -14,6 +22,14 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
   return [
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),
+    ...seaxPhoneRoutes(deps),
+    ...seaxContactRoutes(deps),
+    ...seaxLabelRoutes(deps),
+    ...seaxKeyRoutes(deps),
     ...zagelyExportRoutes(deps),
+    ...zagelyContactRoutes(deps),
+    ...zagelyGroupRoutes(deps),
+    ...zagelyKeyRoutes(deps),
+    ...zagelySessionRoutes(deps),
   ];
 }

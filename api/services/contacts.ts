@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import { consentRepo } from '../../db/repositories/consent';
+import { contactPagesRepo, type ContactOrder } from '../../db/repositories/contact-pages';
 import { contactsRepo, DuplicatePhoneError, type ContactFields, type ContactRow } from '../../db/repositories/contacts';
 import { labelsRepo, type LabelRow } from '../../db/repositories/labels';
 import { normalizePhone } from '../../domain/phone';
+import { segmentIds, type SegmentFilter } from '../../domain/segment';
 import { notFound, ValidationError } from '../errors';
 
 /** A contact with what both dialects show beside it. */
@@ -64,6 +66,26 @@ export function contactService(db: Knex) {
 
   return {
     withRelations,
+
+    /** A page of the contacts a segment selects, sorted by several keys, with their labels and groups. */
+    async page(
+      workspaceId: string,
+      filter: SegmentFilter,
+      opts: { order: ContactOrder; limit?: number; offset: number },
+    ): Promise<{ data: ContactView[]; total: number }> {
+      const { rows, total } = await contactPagesRepo(db).page(workspaceId, filter, opts);
+      return { data: await withRelations(workspaceId, rows), total };
+    },
+
+    /**
+     * Label references that may be ids or names (SeaX `exclude_labels`): a value that is the id of a label of the
+     * workspace counts as that id, anything else as a name.
+     */
+    async splitLabelRefs(workspaceId: string, refs: string[]): Promise<{ ids: string[]; names: string[] }> {
+      const existing = await labels.existingIds(workspaceId, segmentIds(refs).ids);
+      const isId = (ref: string) => existing.has(ref.toLowerCase());
+      return { ids: refs.filter(isId).map((r) => r.toLowerCase()), names: refs.filter((r) => !isId(r)) };
+    },
 
     async get(workspaceId: string, id: string): Promise<ContactView> {
       const row = await contacts.get(workspaceId, id);

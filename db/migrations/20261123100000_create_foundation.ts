@@ -107,6 +107,8 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['workspace_id', 'phone']);
   });
   await knex.raw('CREATE UNIQUE INDEX phones_one_default ON phones (workspace_id) WHERE is_default');
+  // A key bound to a session (phone) loses the binding when the phone is deleted.
+  await knex.raw('ALTER TABLE api_keys ADD CONSTRAINT api_keys_session_fk FOREIGN KEY (session_id) REFERENCES phones(id) ON DELETE SET NULL');
 
   await knex.schema.createTable('labels', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));

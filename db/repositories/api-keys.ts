@@ -72,6 +72,7 @@ export function apiKeysRepo(db: Knex) {
       db('api_keys')
         .where({ workspace_id: workspaceId, id })
         .whereNull('revoked_at')
+        .modify((q) => (disabled ? q.whereNull('disabled_at') : q))
         .update({ disabled_at: disabled ? db.fn.now() : null }),
   };
 }

@@ -18,6 +18,18 @@ export interface ContactRow {
 
 export type ContactFields = Partial<Pick<ContactRow, 'name' | 'phone' | 'whatsapp_phone' | 'email' | 'note' | 'custom_fields' | 'timezone'>>;
 
+/** A message as the contact view lists it. */
+export interface ContactMessageRow {
+  id: string;
+  channel: string;
+  direction: 'inbound' | 'outbound';
+  content_type: string;
+  content: string | null;
+  status: string;
+  phone_id: string | null;
+  created_at: Date;
+}
+
 /** Thrown when a phone number is already used by another contact of the workspace. */
 export class DuplicatePhoneError extends Error {
   constructor(readonly phone: string) {
@@ -71,6 +83,14 @@ export function contactsRepo(db: Knex) {
     },
 
     delete: (workspaceId: string, id: string, trx: Knex = db): Promise<number> => scoped(workspaceId, trx).andWhere({ id }).delete(),
+
+    /** The contact's latest messages, newest first (Zagely's contact view shows the last 10). */
+    recentMessages: (workspaceId: string, contactId: string, limit = 10): Promise<ContactMessageRow[]> =>
+      db('messages')
+        .where({ workspace_id: workspaceId, contact_id: contactId })
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(limit)
+        .select('id', 'channel', 'direction', 'content_type', 'content', 'status', 'phone_id', 'created_at'),
 
     /** Groups of many contacts in one query, keyed by contact id (static memberships). */
     async groupsFor(workspaceId: string, contactIds: string[]): Promise<Map<string, { id: string; name: string }[]>> {

@@ -16,6 +16,17 @@ export function labelsRepo(db: Knex) {
   const scoped = (workspaceId: string, trx: Knex = db) => trx('labels').where({ workspace_id: workspaceId });
   return {
     list: (workspaceId: string): Promise<LabelRow[]> => scoped(workspaceId).orderBy([{ column: 'is_system', order: 'desc' }, { column: 'name' }]),
+    /** A page of the workspace's labels (system labels first, then by name, ties by id), `limit` undefined for all. */
+    async page(workspaceId: string, opts: { limit?: number; offset: number }): Promise<{ rows: LabelRow[]; total: number }> {
+      const [rows, [{ n }]] = await Promise.all([
+        scoped(workspaceId)
+          .orderByRaw('is_system DESC, lower(name) ASC, id ASC')
+          .modify((q) => (opts.limit === undefined ? q : q.limit(opts.limit)))
+          .offset(opts.offset),
+        scoped(workspaceId).count<{ n: string }[]>({ n: '*' }),
+      ]);
+      return { rows: rows as LabelRow[], total: Number(n) };
+    },
     get: (workspaceId: string, id: string): Promise<LabelRow | undefined> => scoped(workspaceId).andWhere({ id }).first(),
     findByName: (workspaceId: string, name: string): Promise<LabelRow | undefined> =>
       scoped(workspaceId).andWhereRaw('lower(name) = lower(?)', [name]).first(),

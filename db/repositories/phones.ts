@@ -42,6 +42,23 @@ export type NewPhone = Pick<PhoneRow, 'workspace_id' | 'name' | 'phone'> & Parti
 
 export const DEFAULT_CAPABILITY: PhoneCapability = { sms: true, mms: true, voice: true, fax: false, whatsapp: false, whatsapp_business_platform: false };
 
+/** Filters of the SeaX phone list; an absent field sets no condition. */
+export interface PhoneListFilter {
+  isOwned?: boolean;
+  enabled?: boolean;
+  /** true: phone_capability.voice is on; false: it is off. */
+  voiceAvailable?: boolean;
+}
+
+export type PhonePatch = Partial<Omit<PhoneRow, 'id' | 'workspace_id' | 'created_at' | 'updated_at'>>;
+
+/** Which unique rule a failed phone insert or update broke, if any. */
+export function phoneConflictOf(err: unknown): 'number' | 'default' | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e?.code !== '23505') return undefined;
+  return e.constraint === 'phones_one_default' ? 'default' : 'number';
+}
+
 /** Sender phones (a Zagely "session"), always scoped by workspace. */
 export function phonesRepo(db: Knex) {
   return {
@@ -58,5 +75,41 @@ export function phonesRepo(db: Knex) {
     get: (workspaceId: string, id: string): Promise<PhoneRow | undefined> => db('phones').where({ workspace_id: workspaceId, id }).first(),
     findByNumber: (workspaceId: string, phone: string): Promise<PhoneRow | undefined> =>
       db('phones').where({ workspace_id: workspaceId, phone }).first(),
+    /** The SeaX phone list: filtered, oldest first (ties by id), `limit` undefined for all, with the total. */
+    async list(workspaceId: string, filter: PhoneListFilter, opts: { limit?: number; offset: number }): Promise<{ rows: PhoneRow[]; total: number }> {
+      const base = db('phones')
+        .where({ workspace_id: workspaceId })
+        .modify((q) => {
+          if (filter.isOwned !== undefined) q.andWhere({ is_owned: filter.isOwned });
+          if (filter.enabled !== undefined) q.andWhere({ enabled: filter.enabled });
+          if (filter.voiceAvailable !== undefined) {
+            q.andWhereRaw(`coalesce((phone_capability->>'voice')::boolean, false) = ?`, [filter.voiceAvailable]);
+          }
+        });
+      const [rows, [{ n }]] = await Promise.all([
+        base
+          .clone()
+          .orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }])
+          .modify((q) => (opts.limit === undefined ? q : q.limit(opts.limit)))
+          .offset(opts.offset),
+        base.clone().count<{ n: string }[]>({ n: '*' }),
+      ]);
+      return { rows: rows as PhoneRow[], total: Number(n) };
+    },
+
+    /** Change the given fields; making a phone the default unsets the previous default in the same transaction. */
+    async update(workspaceId: string, id: string, patch: PhonePatch): Promise<PhoneRow | undefined> {
+      return db.transaction(async (trx) => {
+        if (patch.is_default) {
+          await trx('phones').where({ workspace_id: workspaceId, is_default: true }).whereNot({ id }).update({ is_default: false });
+        }
+        const values: Record<string, unknown> = { ...patch, updated_at: trx.fn.now() };
+        if (patch.phone_capability) values.phone_capability = JSON.stringify(patch.phone_capability);
+        const [row] = await trx('phones').where({ workspace_id: workspaceId, id }).update(values).returning('*');
+        return row as PhoneRow | undefined;
+      });
+    },
+
+    delete: (workspaceId: string, id: string): Promise<number> => db('phones').where({ workspace_id: workspaceId, id }).delete(),
   };
 }

@@ -47,15 +47,18 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const databaseUrl = await ensureDatabase(serverUrl, dbName, TEMPLATE_DB);
   const taskQueue = `test-${dbName}`;
   const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-exports-'));
-  const env = {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: required('TEST_TEMPORAL_ADDRESS'),
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    ADMIN_TOKEN: 'test-admin-token-0123456789',
-    EXPORT_DIR: exportDir,
-    LOG_LEVEL: 'warn',
-    ...opts.env,
-  };
+  // An empty value unsets a default, as `VAR=` does in a shell (e.g. `{ ADMIN_TOKEN: '' }` turns the admin API off).
+  const env = Object.fromEntries(
+    Object.entries({
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: required('TEST_TEMPORAL_ADDRESS'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      ADMIN_TOKEN: 'test-admin-token-0123456789',
+      EXPORT_DIR: exportDir,
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    }).filter(([, value]) => value !== ''),
+  );
   const config = apiConfigSchema.parse(env);
   const db = createDb(databaseUrl);
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);

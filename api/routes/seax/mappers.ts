@@ -1,0 +1,75 @@
+import type { LabelRow } from '../../../db/repositories/labels';
+import { DEFAULT_CAPABILITY, type PhoneRow } from '../../../db/repositories/phones';
+import type { SeaxContact } from '../../schemas/seax/contacts';
+import type { SeaxLabel } from '../../schemas/seax/labels';
+import type { SeaxPhone } from '../../schemas/seax/phones';
+import type { ContactView } from '../../services/contacts';
+
+/** Rows to the shapes SeaX documents: `created_time`/`updated_time` as ISO strings, nothing internal leaks. */
+
+type Recipient = SeaxPhone['call_recipient'];
+
+const recipient = (value: Record<string, unknown> | null): Recipient =>
+  value && typeof value.type === 'string' && typeof value.receiver === 'string'
+    ? { id: typeof value.id === 'string' ? value.id : '', type: value.type, receiver: value.receiver }
+    : null;
+
+export function toSeaxPhone(p: PhoneRow): SeaxPhone {
+  return {
+    name: p.name,
+    enabled: p.enabled,
+    phone: p.phone,
+    country: p.country,
+    whatsapp_device_id: null,
+    whatsapp_status: p.whatsapp_status,
+    generic_reply_message: p.generic_reply_message,
+    dnc_reply_message: p.dnc_reply_message,
+    enabled_generic_reply: p.enabled_generic_reply,
+    enabled_dnc_reply: p.enabled_dnc_reply,
+    type: p.type,
+    source: p.source,
+    phone_capability: { ...DEFAULT_CAPABILITY, ...p.phone_capability },
+    is_default: p.is_default,
+    enabled_recipient: p.enabled_recipient,
+    whatsapp_business_account_phone_id: p.whatsapp_business_account_phone_id,
+    dialpad_available: false,
+    created_time: p.created_at.toISOString(),
+    updated_time: p.updated_at.toISOString(),
+    id: p.id,
+    call_recipient: recipient(p.call_recipient),
+    sms_recipient: recipient(p.sms_recipient),
+    wabp_recipient: recipient(p.wabp_recipient),
+    verified_caller: null,
+    byoc_trunk: null,
+    users: [],
+    keywords: [],
+    unread_count: 0,
+  };
+}
+
+export function toSeaxLabel(l: LabelRow): SeaxLabel {
+  return {
+    name: l.name,
+    color: l.color,
+    description: l.description,
+    id: l.id,
+    is_system: l.is_system,
+    created_time: l.created_at.toISOString(),
+    updated_time: l.updated_at.toISOString(),
+  };
+}
+
+export function toSeaxContact(c: ContactView): SeaxContact {
+  return {
+    name: c.name,
+    phone: c.phone,
+    note: c.note,
+    whatsapp_phone: c.whatsapp_phone,
+    contact_field_data: c.custom_fields ?? {},
+    id: c.id,
+    workspace_id: c.workspace_id,
+    created_time: c.created_at.toISOString(),
+    updated_time: c.updated_at.toISOString(),
+    contact_labels: c.labels.map(toSeaxLabel),
+  };
+}

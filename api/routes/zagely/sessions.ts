@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { phonesRepo } from '../../../db/repositories/phones';
+import type { ApiDeps } from '../../context';
+import { notFound } from '../../errors';
+import { principalOf } from '../../middleware/auth';
+import { route } from '../../routing';
+import { paginated, paginationQuery } from '../../schemas/zagely/common';
+import { sessionParams, sessionView } from '../../schemas/zagely/sessions';
+import { page, toSession } from './views';
+
+const TAG = 'Sessions';
+
+/** Zagely sessions: the workspace's sender phones under Zagely's name. */
+export function zagelySessionRoutes({ db }: ApiDeps) {
+  const phones = phonesRepo(db);
+  return [
+    route({
+      method: 'get',
+      path: '/api/v1/sessions',
+      tag: TAG,
+      summary: 'List the workspace’s sessions with their status',
+      ability: 'sessions.read',
+      query: paginationQuery,
+      response: paginated(sessionView),
+      handler: async (ctx, { query }) => {
+        const { rows, total } = await phones.list(principalOf(ctx).workspaceId, {}, { limit: query.per_page, offset: (query.page - 1) * query.per_page });
+        return page(rows.map(toSession), total, query);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/sessions/:session',
+      tag: TAG,
+      summary: 'A session with its live status',
+      ability: 'sessions.read',
+      params: sessionParams,
+      response: z.object({ data: sessionView }),
+      handler: async (ctx, { params }) => {
+        const row = await phones.get(principalOf(ctx).workspaceId, params.session);
+        if (!row) throw notFound('Session');
+        return { data: toSession(row) };
+      },
+    }),
+  ];
+}
