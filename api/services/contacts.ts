@@ -55,6 +55,25 @@ export function contactService(db: Knex) {
     return unique;
   }
 
+  /**
+   * Attaching a system label (DNC) by label id or tag name is a consent change: record it in the audit trail, in
+   * the same transaction, once per label the contact did not have yet.
+   */
+  async function auditSystemLabels(workspaceId: string, contact: ContactRow, labelIds: string[], actor: string, trx: Knex): Promise<void> {
+    if (!labelIds.length) return;
+    const added: { name: string }[] = await trx('labels as l')
+      .where({ 'l.workspace_id': workspaceId, 'l.is_system': true })
+      .whereIn('l.id', labelIds)
+      .whereNotExists(trx('contact_labels as cl').whereRaw('cl.label_id = l.id').andWhere('cl.contact_id', contact.id))
+      .select('l.name');
+    for (const { name } of added) {
+      await consentRepo(trx).record(
+        { workspace_id: workspaceId, contact_id: contact.id, phone: contact.phone, action: 'opt_out', source: 'api', actor, detail: { label: name } },
+        trx,
+      );
+    }
+  }
+
   const fieldsOf = ({ label_ids: _l, tag_names: _t, ...fields }: ContactInput): ContactFields => fields;
 
   function duplicate(err: unknown, names: FieldNames): never {
@@ -93,12 +112,15 @@ export function contactService(db: Knex) {
       return (await withRelations(workspaceId, [row]))[0];
     },
 
-    async create(workspaceId: string, input: ContactInput & { name: string }, names: FieldNames): Promise<ContactView> {
+    async create(workspaceId: string, input: ContactInput & { name: string }, names: FieldNames, actor = 'api'): Promise<ContactView> {
       const row = await db
         .transaction(async (trx) => {
           const labelIds = await labelIdsFor(workspaceId, input, names, trx);
           const created = await contacts.insert(workspaceId, { ...fieldsOf(input), name: input.name }, trx);
-          if (labelIds?.length) await labels.attach(workspaceId, [created.id], labelIds, trx);
+          if (labelIds?.length) {
+            await auditSystemLabels(workspaceId, created, labelIds, actor, trx);
+            await labels.attach(workspaceId, [created.id], labelIds, trx);
+          }
           return created;
         })
         .catch((err) => duplicate(err, names));
@@ -106,7 +128,7 @@ export function contactService(db: Knex) {
     },
 
     /** Only the fields present in `input` change. */
-    async update(workspaceId: string, id: string, input: ContactInput, names: FieldNames): Promise<ContactView> {
+    async update(workspaceId: string, id: string, input: ContactInput, names: FieldNames, actor = 'api'): Promise<ContactView> {
       const row = await db
         .transaction(async (trx) => {
           const existing = await contacts.get(workspaceId, id, trx);
@@ -114,7 +136,10 @@ export function contactService(db: Knex) {
           const labelIds = await labelIdsFor(workspaceId, input, names, trx);
           const fields = fieldsOf(input);
           const updated = Object.keys(fields).length || labelIds ? await contacts.update(workspaceId, id, fields, trx) : existing;
-          if (labelIds) await labels.replaceForContact(workspaceId, id, labelIds, trx);
+          if (labelIds) {
+            await auditSystemLabels(workspaceId, existing, labelIds, actor, trx);
+            await labels.replaceForContact(workspaceId, id, labelIds, trx);
+          }
           return updated ?? existing;
         })
         .catch((err) => duplicate(err, names));

@@ -80,7 +80,7 @@ export function seaxContactRoutes({ db }: ApiDeps): RouteSpec[] {
           const whatsapp = input.whatsapp_phone === undefined ? current.whatsapp_phone : input.whatsapp_phone;
           if (!phone && !whatsapp) throw noPhone();
         }
-        return toSeaxContact(await contacts.update(workspaceId, params.contact_id, input, NAMES));
+        return toSeaxContact(await contacts.update(workspaceId, params.contact_id, input, NAMES, principalOf(ctx).keyId));
       },
     });
 
@@ -122,7 +122,7 @@ export function seaxContactRoutes({ db }: ApiDeps): RouteSpec[] {
         const input = toInput(body, principalOf(ctx).defaultCountry);
         const phone = input.phone ?? input.whatsapp_phone;
         if (!phone) throw noPhone();
-        return toSeaxContact(await contacts.create(workspaceId, { ...input, name: input.name ?? phone }, NAMES));
+        return toSeaxContact(await contacts.create(workspaceId, { ...input, name: input.name ?? phone }, NAMES, principalOf(ctx).keyId));
       },
     }),
     route({

@@ -74,7 +74,7 @@ export function zagelyContactRoutes({ db }: ApiDeps) {
       response: z.object({ data: contactView }),
       handler: async (ctx, { params, body }) => {
         const p = principalOf(ctx);
-        const view = await contacts.update(p.workspaceId, params.contact, toInput(body, p.defaultCountry), NAMES);
+        const view = await contacts.update(p.workspaceId, params.contact, toInput(body, p.defaultCountry), NAMES, p.keyId);
         return { data: await one(p.workspaceId, view) };
       },
     });
@@ -119,7 +119,7 @@ export function zagelyContactRoutes({ db }: ApiDeps) {
         const p = principalOf(ctx);
         const input = toInput({ ...body, name: undefined }, p.defaultCountry);
         const name = body.name?.trim() || input.phone!;
-        const view = await contacts.create(p.workspaceId, { ...input, name }, NAMES);
+        const view = await contacts.create(p.workspaceId, { ...input, name }, NAMES, p.keyId);
         return { data: await one(p.workspaceId, view) };
       },
     }),
