@@ -7,6 +7,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser
 
 module.exports = {
   maxWorkers: 2,
+  testTimeout: 60000,
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform, roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
     {
@@ -17,7 +18,6 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -46,7 +46,8 @@ export class ValidationError extends ApiError {
 }
 
 function describeIssue(field: string, message: string): string {
-  return message.toLowerCase().includes(field.toLowerCase()) ? message : `The ${field} field: ${message}`;
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}($|[^A-Za-z0-9_])`, 'i').test(message) ? message : `The ${field} field: ${message}`;
 }
 
 function firstMessage(errors: FieldErrors): string {

@@ -13,7 +13,7 @@ export interface RunningApi {
 
 /** Start the API: config, knex, Temporal client, createApp(deps).listen(); close() drains and disconnects. */
 export async function startApi(config: ApiConfig, logger: Logger = createLogger('api', config.LOG_LEVEL)): Promise<RunningApi> {
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { logger });
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const app = createApp({ db, temporal: client, config, logger });
   const server = await new Promise<Server>((resolve, reject) => {
