@@ -1,0 +1,360 @@
+import crypto from 'node:crypto';
+import { header, parseJson, parseRetryAfter, rawBodyString, requestOnce, type FetchLike } from './http';
+import {
+  CarrierError,
+  type CallEvent,
+  type CallRequest,
+  type CallStatus,
+  type CallbackRequest,
+  type Carrier,
+  type EmailRequest,
+  type InboundContentType,
+  type MessageStatus,
+  type NormalizedEvent,
+  type SendResult,
+  type SendStatus,
+  type SmsRequest,
+  type WhatsAppRequest,
+} from './types';
+
+/*
+ * A thin fetch client rather than the `twilio` package: the adapter uses two endpoints, the wire format (form
+ * fields, basic auth, error JSON) stays visible in one file, tests point `baseUrl` at a local fake without
+ * patching a client, and the package's own retry/keep-alive behaviour cannot sneak a second POST in.
+ */
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  /** Default https://api.twilio.com; tests use the local fake's URL. */
+  baseUrl?: string;
+  timeoutMs?: number;
+  fetch?: FetchLike;
+}
+
+/** Delay used when Twilio answers 429 without a Retry-After header. */
+export const TWILIO_DEFAULT_RATE_LIMIT_DELAY_MS = 1000;
+
+/** Error codes that are worth retrying although Twilio answered 4xx (the request itself was fine). */
+const TWILIO_TRANSIENT_CODES = new Set([
+  '20500', // internal server error
+  '20503', // service unavailable
+  '21611', // this 'From' number has exceeded the maximum number of queued messages
+  '30001', // queue overflow
+]);
+
+/**
+ * Twilio's error JSON `{code, message, more_info, status}` → CarrierError. 429/20429 → rate_limited (Retry-After);
+ * 5xx and the codes above → transient; every other 4xx is permanent: 21211 invalid To, 21212 invalid From,
+ * 21408 no permission for the region, 21606/21659 From not owned or not SMS-capable, 21610 recipient replied STOP,
+ * 21612 cannot route, 21614 not a mobile number, 20003 bad credentials, 3000x delivery failures.
+ */
+export function classifyTwilioError(httpStatus: number, bodyText: string, headers?: Headers, now?: number): CarrierError {
+  const body = parseJson(bodyText) as { code?: number | string; message?: string; more_info?: string } | undefined;
+  const code = body?.code !== undefined && body.code !== null ? String(body.code) : `http_${httpStatus}`;
+  const message = body?.message ?? (bodyText.slice(0, 200) || `HTTP ${httpStatus}`);
+  if (httpStatus === 429 || code === '20429') {
+    const retryAfterMs = parseRetryAfter(headers?.get('retry-after'), now) ?? TWILIO_DEFAULT_RATE_LIMIT_DELAY_MS;
+    return new CarrierError({ kind: 'rate_limited', provider: 'TWILIO', code, message, retryAfterMs, httpStatus });
+  }
+  if (TWILIO_TRANSIENT_CODES.has(code) && httpStatus < 500) {
+    return new CarrierError({ kind: 'transient', provider: 'TWILIO', code, message, httpStatus });
+  }
+  if (httpStatus >= 500) {
+    // Twilio may have created the message before failing to answer: a retry could send it twice.
+    return new CarrierError({ kind: 'transient', provider: 'TWILIO', code, message, httpStatus, ambiguous: true });
+  }
+  return new CarrierError({ kind: 'permanent', provider: 'TWILIO', code, message, httpStatus });
+}
+
+/** Twilio message statuses → ours; `received`/`receiving` are inbound and handled separately. */
+const MESSAGE_STATUS: Record<string, MessageStatus> = {
+  accepted: 'queued',
+  scheduled: 'queued',
+  queued: 'queued',
+  sending: 'sending',
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  canceled: 'failed',
+  read: 'read',
+};
+
+const CALL_STATUSES = new Set<CallStatus>(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+const sendStatusOf = (twilioStatus: unknown): SendStatus => {
+  switch (twilioStatus) {
+    case 'sending':
+    case 'in-progress':
+    case 'ringing':
+      return 'sending';
+    case 'sent':
+      return 'sent';
+    case 'delivered':
+      return 'delivered';
+    default:
+      return 'queued';
+  }
+};
+
+/** Form parameters, keeping repeated names (MediaUrl, StatusCallbackEvent) as repeated values. */
+export type FormParams = Map<string, string[]>;
+
+export function parseForm(raw: string): FormParams {
+  const out: FormParams = new Map();
+  for (const [k, v] of new URLSearchParams(raw)) {
+    const list = out.get(k);
+    if (list) list.push(v);
+    else out.set(k, [v]);
+  }
+  return out;
+}
+
+/**
+ * Twilio's request signature: base64(HMAC-SHA1(authToken, url + for each POST parameter sorted by name (and
+ * repeated values sorted): name + value)). https://www.twilio.com/docs/usage/security#validating-requests
+ */
+export function twilioSignature(authToken: string, url: string, params: FormParams | Record<string, string | string[]>): string {
+  const entries = params instanceof Map ? [...params.entries()] : Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v : [v]] as const);
+  const data = [...entries]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .reduce((acc, [k, values]) => acc + [...new Set(values)].sort().map((v) => k + v).join(''), url);
+  return crypto.createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
+}
+
+/** Twilio signs some requests with the default port written out and some without; accept either, as its SDKs do. */
+function urlVariants(url: string): string[] {
+  const u = new URL(url);
+  const withoutPort = new URL(url);
+  withoutPort.port = '';
+  const variants = new Set([url, withoutPort.toString()]);
+  if (!u.port) {
+    const port = u.protocol === 'https:' ? '443' : '80';
+    variants.add(`${u.protocol}//${u.username}${u.password ? `:${u.password}` : ''}${u.username || u.password ? '@' : ''}${u.host}:${port}${u.pathname}${u.search}`);
+  }
+  return [...variants];
+}
+
+const safeEqual = (a: string, b: string): boolean => {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
+};
+
+/** Validates `X-Twilio-Signature` for a form POST, or for a JSON body signed through its `bodySHA256` query parameter. */
+export function verifyTwilioRequest(authToken: string, req: CallbackRequest): boolean {
+  const signature = header(req.headers, 'x-twilio-signature');
+  if (!signature) return false;
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return false;
+  }
+  const raw = rawBodyString(req.rawBody);
+  const bodyHash = url.searchParams.get('bodySHA256');
+  if (bodyHash !== null) {
+    const actual = crypto.createHash('sha256').update(Buffer.from(raw, 'utf8')).digest('hex');
+    if (!safeEqual(actual, bodyHash)) return false;
+    return urlVariants(req.url).some((u) => safeEqual(twilioSignature(authToken, u, new Map()), signature));
+  }
+  const isGet = (req.method ?? 'POST').toUpperCase() === 'GET';
+  const params = isGet ? new Map<string, string[]>() : parseForm(raw);
+  return urlVariants(req.url).some((u) => safeEqual(twilioSignature(authToken, u, params), signature));
+}
+
+const first = (p: FormParams, name: string): string | undefined => p.get(name)?.[0];
+const stripWhatsApp = (addr: string): string => addr.replace(/^whatsapp:/, '');
+
+function parseTimestamp(value: string | undefined, fallback: Date): Date {
+  if (!value) return fallback;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? fallback : new Date(t);
+}
+
+function inboundContentType(mime: string | undefined): InboundContentType {
+  if (!mime) return 'other';
+  const top = mime.split('/')[0];
+  if (top === 'image' || top === 'video' || top === 'audio') return top;
+  return 'document';
+}
+
+/**
+ * Pure parser for the three callbacks Twilio POSTs to us: message StatusCallback (MessageSid, MessageStatus,
+ * ErrorCode), inbound message webhooks (SmsStatus=received, From, To, Body, NumMedia, MediaUrlN) and call status
+ * callbacks (CallSid, CallStatus, AnsweredBy, CallDuration).
+ */
+export function parseTwilioCallback(req: CallbackRequest): NormalizedEvent[] {
+  const p = parseForm(rawBodyString(req.rawBody));
+  const receivedAt = req.receivedAt ?? new Date();
+  const messageSid = first(p, 'MessageSid') ?? first(p, 'SmsSid');
+  const callSid = first(p, 'CallSid');
+
+  if (callSid && !messageSid) {
+    const status = first(p, 'CallStatus') as CallStatus | undefined;
+    if (!status || !CALL_STATUSES.has(status)) return [];
+    const duration = first(p, 'CallDuration') ?? first(p, 'Duration');
+    const event: CallEvent = { type: 'call', providerCallId: callSid, status, occurredAt: parseTimestamp(first(p, 'Timestamp'), receivedAt) };
+    const answeredBy = first(p, 'AnsweredBy');
+    if (answeredBy) event.answeredBy = answeredBy;
+    if (duration !== undefined && /^\d+$/.test(duration)) event.durationSec = Number(duration);
+    const errorCode = first(p, 'ErrorCode');
+    if (errorCode) event.errorCode = errorCode;
+    const errorMessage = first(p, 'ErrorMessage');
+    if (errorMessage) event.errorMessage = errorMessage;
+    return [event];
+  }
+  if (!messageSid) return [];
+
+  const rawStatus = first(p, 'MessageStatus') ?? first(p, 'SmsStatus');
+  const from = first(p, 'From') ?? '';
+  const to = first(p, 'To') ?? '';
+  const whatsapp = from.startsWith('whatsapp:') || to.startsWith('whatsapp:');
+
+  if (rawStatus === 'received' || rawStatus === 'receiving' || (rawStatus === undefined && p.has('Body'))) {
+    const numMedia = Number(first(p, 'NumMedia') ?? '0') || 0;
+    const mediaUrls: string[] = [];
+    for (let i = 0; i < numMedia; i++) {
+      const u = first(p, `MediaUrl${i}`);
+      if (u) mediaUrls.push(u);
+    }
+    return [
+      {
+        type: 'inbound',
+        channel: whatsapp ? 'whatsapp' : mediaUrls.length > 0 ? 'mms' : 'sms',
+        from: stripWhatsApp(from),
+        to: stripWhatsApp(to),
+        text: first(p, 'Body') ?? '',
+        mediaUrls,
+        contentType: mediaUrls.length > 0 ? inboundContentType(first(p, 'MediaContentType0')) : 'text',
+        providerMessageId: messageSid,
+        ...(first(p, 'ProfileName') ? { profileName: first(p, 'ProfileName') } : {}),
+        occurredAt: receivedAt,
+      },
+    ];
+  }
+
+  const status = rawStatus ? MESSAGE_STATUS[rawStatus] : undefined;
+  if (!status) return [];
+  const errorCode = first(p, 'ErrorCode');
+  const errorMessage = first(p, 'ErrorMessage');
+  return [
+    {
+      type: 'status',
+      channel: whatsapp ? 'whatsapp' : 'sms',
+      providerMessageId: messageSid,
+      status,
+      ...(errorCode ? { errorCode } : {}),
+      ...(errorMessage ? { errorMessage } : {}),
+      occurredAt: receivedAt,
+    },
+  ];
+}
+
+/** Twilio: SMS/MMS and WhatsApp (text/media) through Messages.json, calls through Calls.json; callbacks signed with the auth token. */
+export class TwilioCarrier implements Carrier {
+  readonly provider = 'TWILIO' as const;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: FetchLike;
+  private readonly authHeader: string;
+
+  constructor(private readonly config: TwilioConfig) {
+    this.baseUrl = (config.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+    this.timeoutMs = config.timeoutMs ?? 15_000;
+    this.fetchImpl = config.fetch ?? fetch;
+    this.authHeader = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64')}`;
+  }
+
+  async sendSms(req: SmsRequest): Promise<SendResult> {
+    const form = new URLSearchParams();
+    form.append('To', req.to);
+    this.appendSender(form, req.from);
+    if (req.body !== '' || !req.mediaUrls?.length) form.append('Body', req.body);
+    for (const url of req.mediaUrls ?? []) form.append('MediaUrl', url);
+    if (req.statusCallbackUrl) form.append('StatusCallback', req.statusCallbackUrl);
+    return this.post('Messages.json', form);
+  }
+
+  async sendWhatsApp(req: WhatsAppRequest): Promise<SendResult> {
+    if (req.kind === 'template') throw CarrierError.unsupported('TWILIO', 'WhatsApp templates without a Content SID');
+    const form = new URLSearchParams();
+    form.append('To', `whatsapp:${stripWhatsApp(req.to)}`);
+    form.append('From', `whatsapp:${stripWhatsApp(req.from)}`);
+    if (req.kind === 'text') {
+      form.append('Body', req.text ?? '');
+    } else {
+      if (!req.mediaUrl) throw new CarrierError({ kind: 'permanent', provider: 'TWILIO', code: 'invalid_request', message: 'mediaUrl is required for media messages' });
+      if (req.caption) form.append('Body', req.caption);
+      form.append('MediaUrl', req.mediaUrl);
+    }
+    if (req.statusCallbackUrl) form.append('StatusCallback', req.statusCallbackUrl);
+    return this.post('Messages.json', form);
+  }
+
+  async placeCall(req: CallRequest): Promise<SendResult> {
+    if (!req.twiml === !req.url) {
+      throw new CarrierError({ kind: 'permanent', provider: 'TWILIO', code: 'invalid_request', message: 'exactly one of twiml and url is required' });
+    }
+    const form = new URLSearchParams();
+    form.append('To', req.to);
+    form.append('From', req.from);
+    if (req.twiml) form.append('Twiml', req.twiml);
+    if (req.url) form.append('Url', req.url);
+    if (req.statusCallbackUrl) {
+      form.append('StatusCallback', req.statusCallbackUrl);
+      form.append('StatusCallbackMethod', 'POST');
+      for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
+    }
+    if (req.machineDetection) form.append('MachineDetection', req.machineDetection);
+    if (req.timeoutSec !== undefined) form.append('Timeout', String(req.timeoutSec));
+    return this.post('Calls.json', form);
+  }
+
+  async sendEmail(_req: EmailRequest): Promise<SendResult> {
+    throw CarrierError.unsupported('TWILIO', 'email');
+  }
+
+  verifyCallback(req: CallbackRequest): boolean {
+    return verifyTwilioRequest(this.config.authToken, req);
+  }
+
+  parseCallback(req: CallbackRequest): NormalizedEvent[] {
+    return parseTwilioCallback(req);
+  }
+
+  /** A Messaging Service SID (MG…) goes in MessagingServiceSid; anything else is a From number. */
+  private appendSender(form: URLSearchParams, from: string): void {
+    if (/^MG[0-9a-f]{32}$/i.test(from)) form.append('MessagingServiceSid', from);
+    else form.append('From', from);
+  }
+
+  private async post(resource: 'Messages.json' | 'Calls.json', form: URLSearchParams): Promise<SendResult> {
+    const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/${resource}`;
+    const res = await requestOnce(
+      'TWILIO',
+      this.fetchImpl,
+      url,
+      {
+        method: 'POST',
+        headers: { authorization: this.authHeader, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+      },
+      this.timeoutMs,
+    );
+    if (res.status < 200 || res.status >= 300) throw classifyTwilioError(res.status, res.text, res.headers);
+    const body = parseJson(res.text) as { sid?: unknown; status?: unknown } | undefined;
+    if (!body || typeof body.sid !== 'string') {
+      throw new CarrierError({
+        kind: 'transient',
+        provider: 'TWILIO',
+        code: 'bad_response',
+        message: `HTTP ${res.status} without a sid`,
+        httpStatus: res.status,
+        ambiguous: true,
+      });
+    }
+    return { providerMessageId: body.sid, status: sendStatusOf(body.status), raw: body };
+  }
+}

@@ -1,0 +1,400 @@
+import crypto from 'node:crypto';
+import { FakeHttpServer, parseBasicAuth, postCallback, type FakeResponse, type RecordedRequest } from './http-base';
+
+/*
+ * A local stand-in for api.twilio.com speaking the 2010-04-01 REST API: form-encoded Messages.json and Calls.json,
+ * HTTP basic auth with AccountSid:AuthToken, Twilio-shaped JSON resources and errors (including the test-credential
+ * magic numbers), and signed callbacks (X-Twilio-Signature) back to StatusCallback URLs and an inbound webhook URL.
+ * Its signing code is written independently of activities/carriers/twilio.ts on purpose.
+ */
+
+export interface TwilioFakeOptions {
+  accountSid?: string;
+  authToken?: string;
+  /** The phone number's "A message comes in" webhook; used by sendInbound() when no URL is given. */
+  inboundUrl?: string;
+  /** Send these statuses to each message's StatusCallback automatically, `delayMs` apart. */
+  autoStatus?: { statuses: string[]; delayMs: number };
+}
+
+export interface TwilioFakeMessage {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  mediaUrls: string[];
+  statusCallback?: string;
+  messagingServiceSid?: string;
+  status: string;
+  params: Record<string, string[]>;
+  createdAt: Date;
+}
+
+export interface TwilioFakeCall {
+  sid: string;
+  to: string;
+  from: string;
+  url?: string;
+  twiml?: string;
+  statusCallback?: string;
+  statusCallbackEvents: string[];
+  machineDetection?: string;
+  status: string;
+  params: Record<string, string[]>;
+}
+
+export interface SentCallback {
+  url: string;
+  params: Record<string, string>;
+  signature: string;
+  responseStatus: number;
+}
+
+interface TwilioErrorSpec {
+  code: number;
+  message: string;
+  status?: number;
+}
+
+const MESSAGE_TO_ERRORS: Record<string, TwilioErrorSpec> = {
+  '+15005550001': { code: 21211, message: "The 'To' number +15005550001 is not a valid phone number." },
+  '+15005550002': { code: 21612, message: "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS." },
+  '+15005550003': { code: 21408, message: 'Permission to send an SMS has not been enabled for the region indicated by the \'To\' number: +15005550003.' },
+  '+15005550004': { code: 21610, message: 'Attempt to send to unsubscribed recipient' },
+  '+15005550009': { code: 21614, message: "'To' number is not a valid mobile number" },
+};
+const MESSAGE_FROM_ERRORS: Record<string, TwilioErrorSpec> = {
+  '+15005550001': { code: 21212, message: "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID." },
+  '+15005550007': { code: 21606, message: "The 'From' phone number provided (+15005550007) is not a valid message-capable Twilio phone number for this destination/account." },
+  '+15005550008': { code: 21611, message: "This 'From' number has exceeded the maximum number of queued messages" },
+};
+const CALL_TO_ERRORS: Record<string, TwilioErrorSpec> = {
+  '+15005550001': { code: 21217, message: 'Phone number does not appear to be valid' },
+  '+15005550002': { code: 21214, message: "'To' phone number cannot be reached" },
+  '+15005550003': { code: 21215, message: 'Account not authorized to call +15005550003.' },
+  '+15005550004': { code: 21216, message: 'Account not allowed to call +15005550004' },
+};
+const CALL_FROM_ERRORS: Record<string, TwilioErrorSpec> = {
+  '+15005550001': { code: 21212, message: 'Invalid Caller Phone Number' },
+  '+15005550007': { code: 21210, message: "Caller phone number not verified or not owned" },
+};
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const hex32 = () => crypto.randomBytes(16).toString('hex');
+
+/** Twilio's algorithm, as documented: url + (name + value for each param, sorted by name then value), HMAC-SHA1, base64. */
+export function signTwilio(authToken: string, url: string, pairs: [string, string][]): string {
+  const sorted = [...pairs].sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1));
+  let data = url;
+  for (const [k, v] of sorted) data += k + v;
+  return crypto.createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000');
+
+export class TwilioFake extends FakeHttpServer {
+  readonly accountSid: string;
+  readonly authToken: string;
+  readonly messages = new Map<string, TwilioFakeMessage>();
+  readonly calls = new Map<string, TwilioFakeCall>();
+  readonly callbacks: SentCallback[] = [];
+  /** Errors to return for specific recipients, on top of the magic numbers. */
+  readonly rejectTo = new Map<string, TwilioErrorSpec>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: TwilioFakeOptions = {}) {
+    super();
+    this.accountSid = options.accountSid ?? `AC${'0123456789abcdef'.repeat(2)}`;
+    this.authToken = options.authToken ?? 'fake-twilio-auth-token-0001';
+  }
+
+  /** Messages accepted so far, in creation order. */
+  get messageList(): TwilioFakeMessage[] {
+    return [...this.messages.values()];
+  }
+
+  /** Answer the next `n` requests with a Twilio 429 (code 20429), optionally with Retry-After seconds. */
+  rateLimitNext(n: number, retryAfterSec?: number): this {
+    return this.failNext(n, {
+      status: 429,
+      headers: retryAfterSec !== undefined ? { 'retry-after': String(retryAfterSec) } : {},
+      body: { code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429', status: 429 },
+    });
+  }
+
+  /** Answer the next `n` requests with a Twilio-shaped 500 (code 20500). */
+  serverErrorNext(n: number): this {
+    return this.failNext(n, { status: 500, body: { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 } });
+  }
+
+  override async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await super.close();
+  }
+
+  /** POSTs a signed message status callback to the message's StatusCallback URL. */
+  async sendMessageStatus(sid: string, status: string, extra: { errorCode?: string; errorMessage?: string } = {}): Promise<SentCallback> {
+    const m = this.messages.get(sid);
+    if (!m) throw new Error(`no message ${sid}`);
+    if (!m.statusCallback) throw new Error(`message ${sid} has no StatusCallback`);
+    m.status = status;
+    const params: Record<string, string> = {
+      SmsSid: sid,
+      SmsStatus: status,
+      MessageStatus: status,
+      To: m.to,
+      MessageSid: sid,
+      AccountSid: this.accountSid,
+      From: m.from,
+      ApiVersion: '2010-04-01',
+    };
+    if (m.messagingServiceSid) params.MessagingServiceSid = m.messagingServiceSid;
+    if (extra.errorCode) params.ErrorCode = extra.errorCode;
+    if (extra.errorMessage) params.ErrorMessage = extra.errorMessage;
+    if (status === 'delivered') params.RawDlrDoneDate = '2507011000';
+    return this.postSigned(m.statusCallback, params);
+  }
+
+  /** POSTs a signed call progress callback to the call's StatusCallback URL. */
+  async sendCallStatus(sid: string, status: string, extra: { answeredBy?: string; durationSec?: number; sequenceNumber?: number } = {}): Promise<SentCallback> {
+    const c = this.calls.get(sid);
+    if (!c) throw new Error(`no call ${sid}`);
+    if (!c.statusCallback) throw new Error(`call ${sid} has no StatusCallback`);
+    c.status = status;
+    const params: Record<string, string> = {
+      Called: c.to,
+      ToState: 'CA',
+      CallerCountry: 'US',
+      Direction: 'outbound-api',
+      Timestamp: rfc2822(new Date()),
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(extra.sequenceNumber ?? 0),
+      CallSid: sid,
+      To: c.to,
+      ToCountry: 'US',
+      ApiVersion: '2010-04-01',
+      CallStatus: status,
+      From: c.from,
+      AccountSid: this.accountSid,
+      Caller: c.from,
+      FromCountry: 'US',
+    };
+    if (status === 'completed') {
+      params.CallDuration = String(extra.durationSec ?? 0);
+      params.Duration = String(Math.ceil((extra.durationSec ?? 0) / 60));
+    }
+    if (extra.answeredBy) params.AnsweredBy = extra.answeredBy;
+    return this.postSigned(c.statusCallback, params);
+  }
+
+  /** POSTs a signed "incoming message" webhook, as Twilio does when a handset texts one of our numbers. */
+  async sendInbound(input: { from: string; to: string; body: string; mediaUrls?: string[]; mediaTypes?: string[]; url?: string }): Promise<SentCallback & { sid: string }> {
+    const url = input.url ?? this.options.inboundUrl;
+    if (!url) throw new Error('no inbound URL configured');
+    const media = input.mediaUrls ?? [];
+    const sid = `${media.length ? 'MM' : 'SM'}${hex32()}`;
+    const params: Record<string, string> = {
+      ToCountry: 'US',
+      ToState: 'CA',
+      SmsMessageSid: sid,
+      NumMedia: String(media.length),
+      ToCity: 'SAN FRANCISCO',
+      FromZip: '94105',
+      SmsSid: sid,
+      FromState: 'CA',
+      SmsStatus: 'received',
+      FromCity: 'SAN FRANCISCO',
+      Body: input.body,
+      FromCountry: 'US',
+      To: input.to,
+      ToZip: '94105',
+      NumSegments: '1',
+      MessageSid: sid,
+      AccountSid: this.accountSid,
+      From: input.from,
+      ApiVersion: '2010-04-01',
+    };
+    media.forEach((u, i) => {
+      params[`MediaUrl${i}`] = u;
+      params[`MediaContentType${i}`] = input.mediaTypes?.[i] ?? 'image/jpeg';
+    });
+    return { sid, ...(await this.postSigned(url, params)) };
+  }
+
+  /** The signature Twilio would put on a POST of `params` to `url`. */
+  sign(url: string, params: Record<string, string>): string {
+    return signTwilio(this.authToken, url, Object.entries(params));
+  }
+
+  protected handle(req: RecordedRequest): FakeResponse {
+    const m = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)(?:\/([^/.]+))?\.json(?:\?.*)?$/.exec(req.path);
+    if (!m) return this.error(404, { code: 20404, message: `The requested resource ${req.path} was not found` });
+    const auth = parseBasicAuth(req.headers.authorization);
+    if (!auth || auth.user !== this.accountSid || auth.pass !== this.authToken || m[1] !== this.accountSid) {
+      return this.error(401, { code: 20003, message: 'Authenticate' });
+    }
+    const [, , resource, sid] = m;
+    if (req.method === 'GET' && sid) {
+      const found = resource === 'Messages' ? this.messages.get(sid) : this.calls.get(sid);
+      return found ? { status: 200, body: resource === 'Messages' ? this.messageJson(found as TwilioFakeMessage) : this.callJson(found as TwilioFakeCall) } : this.error(404, { code: 20404, message: `The requested resource ${req.path} was not found` });
+    }
+    if (req.method !== 'POST' || sid) return this.error(405, { code: 20004, message: 'Method not allowed' });
+    // Twilio reads parameters only from a form body; anything else arrives as "no parameters".
+    const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') ? new URLSearchParams(req.body) : new URLSearchParams();
+    const params: Record<string, string[]> = {};
+    for (const [k, v] of form) (params[k] ??= []).push(v);
+    const one = (k: string) => params[k]?.[0];
+    return resource === 'Messages' ? this.createMessage(params, one) : this.createCall(params, one);
+  }
+
+  private createMessage(params: Record<string, string[]>, one: (k: string) => string | undefined): FakeResponse {
+    const to = one('To');
+    const from = one('From');
+    const mss = one('MessagingServiceSid');
+    const body = one('Body');
+    const media = params.MediaUrl ?? [];
+    if (!to) return this.error(400, { code: 21604, message: "A 'To' phone number is required." });
+    if (!from && !mss) return this.error(400, { code: 21603, message: "A 'From' phone number is required." });
+    if ((body === undefined || body === '') && media.length === 0) return this.error(400, { code: 21602, message: 'Message body is required.' });
+    const bareTo = to.replace(/^whatsapp:/, '');
+    const bareFrom = from?.replace(/^whatsapp:/, '');
+    if (!E164.test(bareTo)) return this.error(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.` });
+    if (bareFrom !== undefined && !E164.test(bareFrom) && !/^[A-Za-z0-9 ]{1,11}$/.test(bareFrom)) {
+      return this.error(400, { code: 21212, message: `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.` });
+    }
+    if (body && body.length > 1600) return this.error(400, { code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.' });
+    for (const u of media) if (!/^https?:\/\/[^\s]+$/.test(u)) return this.error(400, { code: 21620, message: 'Invalid media URL(s).' });
+    const callback = one('StatusCallback');
+    if (callback && !/^https?:\/\/[^\s]+$/.test(callback)) return this.error(400, { code: 21609, message: 'Invalid StatusCallback url' });
+    const fromErr = bareFrom ? MESSAGE_FROM_ERRORS[bareFrom] : undefined;
+    if (fromErr) return this.error(400, fromErr);
+    const toErr = this.rejectTo.get(bareTo) ?? MESSAGE_TO_ERRORS[bareTo];
+    if (toErr) return this.error(toErr.status ?? 400, toErr);
+
+    const sid = `SM${hex32()}`;
+    const message: TwilioFakeMessage = {
+      sid,
+      to,
+      from: from ?? '',
+      body: body ?? '',
+      mediaUrls: media,
+      statusCallback: callback,
+      messagingServiceSid: mss,
+      status: mss ? 'accepted' : 'queued',
+      params,
+      createdAt: new Date(),
+    };
+    this.messages.set(sid, message);
+    this.notify();
+    if (this.options.autoStatus && callback) this.scheduleStatuses(sid, this.options.autoStatus.statuses, this.options.autoStatus.delayMs);
+    return { status: 201, body: this.messageJson(message) };
+  }
+
+  private createCall(params: Record<string, string[]>, one: (k: string) => string | undefined): FakeResponse {
+    const to = one('To');
+    const from = one('From');
+    if (!to) return this.error(400, { code: 21201, message: "No 'To' number is specified" });
+    if (!from) return this.error(400, { code: 21213, message: "No 'From' number is specified" });
+    if (!one('Url') && !one('Twiml') && !one('ApplicationSid')) return this.error(400, { code: 21205, message: 'Url parameter is required.' });
+    if (!E164.test(to)) return this.error(400, { code: 21217, message: 'Phone number does not appear to be valid' });
+    const fromErr = CALL_FROM_ERRORS[from];
+    if (fromErr) return this.error(400, fromErr);
+    const toErr = this.rejectTo.get(to) ?? CALL_TO_ERRORS[to];
+    if (toErr) return this.error(toErr.status ?? 400, toErr);
+    const md = one('MachineDetection');
+    if (md && md !== 'Enable' && md !== 'DetectMessageEnd') return this.error(400, { code: 21200, message: `Invalid MachineDetection ${md}` });
+    const call: TwilioFakeCall = {
+      sid: `CA${hex32()}`,
+      to,
+      from,
+      url: one('Url'),
+      twiml: one('Twiml'),
+      statusCallback: one('StatusCallback'),
+      statusCallbackEvents: params.StatusCallbackEvent ?? [],
+      machineDetection: md,
+      status: 'queued',
+      params,
+    };
+    this.calls.set(call.sid, call);
+    this.notify();
+    return { status: 201, body: this.callJson(call) };
+  }
+
+  private scheduleStatuses(sid: string, statuses: string[], delayMs: number): void {
+    const [next, ...rest] = statuses;
+    if (!next) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.sendMessageStatus(sid, next)
+        .catch(() => undefined)
+        .finally(() => this.scheduleStatuses(sid, rest, delayMs));
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async postSigned(url: string, params: Record<string, string>): Promise<SentCallback> {
+    const signature = this.sign(url, params);
+    const body = new URLSearchParams(params).toString();
+    const res = await postCallback(url, body, {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      'x-twilio-signature': signature,
+      'i-twilio-idempotency-token': crypto.randomUUID(),
+      'user-agent': 'TwilioProxy/1.1',
+    });
+    const sent = { url, params, signature, responseStatus: res.status };
+    this.callbacks.push(sent);
+    this.notify();
+    return sent;
+  }
+
+  private messageJson(m: TwilioFakeMessage) {
+    const now = rfc2822(m.createdAt);
+    return {
+      account_sid: this.accountSid,
+      api_version: '2010-04-01',
+      body: m.body,
+      date_created: now,
+      date_sent: null,
+      date_updated: now,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from: m.from || null,
+      messaging_service_sid: m.messagingServiceSid ?? null,
+      num_media: String(m.mediaUrls.length),
+      num_segments: String(Math.max(1, Math.ceil(m.body.length / 153))),
+      price: null,
+      price_unit: 'USD',
+      sid: m.sid,
+      status: m.status,
+      subresource_uris: { media: `/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}/Media.json` },
+      to: m.to,
+      uri: `/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}.json`,
+    };
+  }
+
+  private callJson(c: TwilioFakeCall) {
+    return {
+      account_sid: this.accountSid,
+      api_version: '2010-04-01',
+      answered_by: null,
+      caller_name: null,
+      date_created: null,
+      direction: 'outbound-api',
+      duration: null,
+      from: c.from,
+      from_formatted: c.from,
+      sid: c.sid,
+      status: c.status,
+      to: c.to,
+      to_formatted: c.to,
+      uri: `/2010-04-01/Accounts/${this.accountSid}/Calls/${c.sid}.json`,
+    };
+  }
+
+  private error(status: number, spec: TwilioErrorSpec): FakeResponse {
+    return { status, body: { code: spec.code, message: spec.message, more_info: `https://www.twilio.com/docs/errors/${spec.code}`, status } };
+  }
+}
