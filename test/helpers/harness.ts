@@ -1,6 +1,8 @@
 import type { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
@@ -24,6 +26,8 @@ export interface Harness {
   taskQueue: string;
   /** supertest agent over real HTTP against the Koa app (an ephemeral server per request). */
   http: supertest.Agent;
+  /** The same app listening on a real loopback port (also the configured PUBLIC_URL). */
+  url: string;
   worker?: RunningWorker;
   workspace(name?: string): Promise<TestWorkspace>;
   close(): Promise<void>;
@@ -59,11 +63,17 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );
+  // The API also listens on a real port, so carriers' callbacks (fakes, the simulator) reach it over HTTP.
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  env.PUBLIC_URL ??= url;
   const config = apiConfigSchema.parse(env);
   const db = createDb(databaseUrl);
   const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const logger = createLogger('test', 'warn');
   const app = createApp({ db, temporal: client, config, logger, clock: opts.clock });
+  server.on('request', app.callback());
   const worker = opts.worker
     ? await startWorker(workerConfigSchema.parse(env), { logger, workflowBundlePath: required('TEST_WORKFLOW_BUNDLE') })
     : undefined;
@@ -74,6 +84,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     config,
     taskQueue,
     http: supertest.agent(app.callback()),
+    url,
     worker,
     async workspace(name = 'Test workspace') {
       const ws = await workspaceService(db).provision({ name });
@@ -86,6 +97,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     },
     async close() {
       await worker?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
       await (connection as Connection).close();
       await db.destroy();
       fs.rmSync(exportDir, { recursive: true, force: true });
