@@ -1,4 +1,4 @@
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
@@ -12,7 +12,28 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+/**
+ * Install the process-wide Temporal Runtime (core logs at WARN) unless one exists already. The embedded dev server
+ * (TestWorkflowEnvironment.createLocal, in the stack and in jest's global setup) instantiates the default Runtime
+ * in the same process, and Runtime.install would then throw, so an existing Runtime is kept.
+ * `shutdownSignals: []` leaves SIGINT/SIGTERM to the caller (the stack stops its parts in order); `logger` sends the
+ * SDK's own log lines to our logger instead of stderr.
+ */
+export function installWorkerRuntime(opts: { shutdownSignals?: NodeJS.Signals[]; logger?: Logger } = {}): void {
+  if (Runtime._instance) return;
+  const { logger } = opts;
+  Runtime.install({
+    ...(opts.shutdownSignals ? { shutdownSignals: opts.shutdownSignals } : {}),
+    ...(logger
+      ? {
+          logger: new DefaultLogger('INFO', ({ level, message, meta }) =>
+            logger[level.toLowerCase() as Lowercase<LogLevel>]({ ...meta }, message),
+          ),
+        }
+      : {}),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+}
 
 /** Start a Temporal worker for our workflows and activities. `workflowBundlePath` skips bundling (tests bundle once). */
 export async function startWorker(
@@ -20,11 +41,8 @@ export async function startWorker(
   opts: { logger?: Logger; workflowBundlePath?: string } = {},
 ): Promise<RunningWorker> {
   const logger = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-  }
-  const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 } });
+  installWorkerRuntime();
+  const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 }, logger });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,

@@ -11,7 +11,6 @@ export const apiConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('switchboard'),
   ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   PUBLIC_URL: z.string().url().optional(),
-  DEFAULT_COUNTRY: z.string().length(2).toUpperCase().default('US'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: envBoolean.default(false),
   EXPORT_DIR: z.string().default('.data/exports'),
