@@ -1,0 +1,82 @@
+import { protectedRouteSpecs } from '../../api/routes';
+import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+
+/**
+ * Multi-tenancy over every authenticated route, including routes added later: a key from workspace B never reaches
+ * workspace A's data. SeaX routes name the workspace in the path (403 before anything is read); Zagely routes
+ * address resources by id (404 for ids of another workspace).
+ */
+let h: Harness;
+let a: TestWorkspace;
+let b: TestWorkspace;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  h = await createHarness();
+  a = await h.workspace('A');
+  b = await h.workspace('B');
+  const contact = await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550100', name: 'Only in A', tags: ['a-tag'] });
+  const group = await h.http.post('/api/v1/contact-groups').set(a.zagely).send({ name: 'A group', type: 'static' });
+  const label = await h.db('labels').where({ workspace_id: a.id, name: 'a-tag' }).first();
+  const phone = await h.db('phones').insert({ workspace_id: a.id, name: 'A sender', phone: '+15005550006', phone_capability: '{}' }).returning('id');
+  const key = await h.db('api_keys').where({ workspace_id: a.id, kind: 'pair' }).first();
+  const job = await h.db('jobs').insert({ workspace_id: a.id, type: 'export_contacts', status: 'finished' }).returning('id');
+  const message = await h.db('messages')
+    .insert({ workspace_id: a.id, channel: 'sms', direction: 'outbound', from_address: '+15005550006', to_address: '+14155550100', content: 'secret of A', status: 'scheduled', send_at: new Date(Date.now() + 3_600_000) })
+    .returning('id');
+  Object.assign(ids, {
+    message: message[0].id,
+    contact: contact.body.data.id, contact_id: contact.body.data.id, group: group.body.data.id, label_id: label.id,
+    phone_id: phone[0].id, session: phone[0].id, id: key.id, job: job[0].id, job_id: job[0].id,
+  });
+});
+afterAll(() => h.close());
+
+const specs = protectedRouteSpecs({ db: {} as never, temporal: {} as never, config: { TEMPORAL_TASK_QUEUE: 'x', EXPORT_DIR: '/tmp' } as never, logger: {} as never });
+
+function fill(path: string): string {
+  return path.replace(/:([a-z_]+)/g, (_, name: string) => {
+    if (name === 'workspace_id') return a.id;
+    if (!ids[name]) throw new Error(`tenancy test: no fixture for :${name} in ${path}; add one`);
+    return ids[name];
+  });
+}
+
+describe('a key from another workspace', () => {
+  const seax = specs.filter((s) => s.path.includes(':workspace_id'));
+  const zagelyById = specs.filter((s) => !s.path.includes(':workspace_id') && /:[a-z_]+/.test(s.path));
+
+  it.each(seax.map((s) => [s.method.toUpperCase(), s.path, s] as const))('is refused on %s %s with 403', async (method, _path, spec) => {
+    const res = await h.http[spec.method](fill(spec.path)).set(b.seax).send({});
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+  });
+
+  it.each(zagelyById.map((s) => [s.method.toUpperCase(), s.path, s] as const))('finds nothing at %s %s', async (method, _path, spec) => {
+    // A well-formed body, so the answer is about the id and not about validation.
+    const body = spec.path.endsWith('/contacts') ? { contact_ids: [ids.contact] } : spec.method === 'patch' && spec.path.includes('messages') ? { send_at: new Date(Date.now() + 7_200_000).toISOString() } : {};
+    const res = await h.http[spec.method](fill(spec.path)).set(b.zagely).send(body);
+    // Key management needs `*`, which B's default pair has; everything of A is simply not there for B.
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('sees none of A in any list', async () => {
+    const lists = specs.filter((s) => s.method === 'get' && !/:[a-z_]+/.test(s.path.replace(':workspace_id', '')));
+    expect(lists.length).toBeGreaterThan(3);
+    for (const spec of lists) {
+      const path = spec.path.replace(':workspace_id', b.id);
+      const res = await h.http.get(path).set(b.seax);
+      expect(res.status).toBe(200);
+      const text = JSON.stringify(res.body);
+      for (const id of new Set(Object.values(ids))) expect(text).not.toContain(id);
+      expect(text).not.toContain('Only in A');
+      expect(text).not.toContain('secret of A');
+    }
+  });
+
+  it('still works on its own workspace (the refusals above are about tenancy, not a broken key)', async () => {
+    expect((await h.http.get(`/api/v1/workspace/${b.id}/contacts`).set(b.seax)).status).toBe(200);
+    expect((await h.http.get('/api/v1/contacts').set(b.zagely)).status).toBe(200);
+  });
+});
