@@ -1,18 +1,24 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../lib/logger';
+import type { CarrierRegistry } from './carriers/registry';
 import { createExportActivities } from './exports';
+import { createMessagingActivities } from './messaging';
 
 /** What activities need from the outside; tests pass real PostgreSQL and local fake providers. */
 export interface ActivityDeps {
   db: Knex;
   logger: Logger;
   exportDir: string;
+  /** Carrier adapters by sender (activities/carriers/registry.ts). */
+  carriers: CarrierRegistry;
+  clock?: () => Date;
 }
 
 /** Every activity, grouped by side effect. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createExportActivities(deps),
+    ...createMessagingActivities(deps),
   };
 }
 

@@ -2,6 +2,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import path from 'node:path';
 import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
+import { simulatorCallbackSecret } from '../lib/simulator-secret';
+import { createCarrierRegistry, type CarrierRegistry } from './carriers/registry';
 import { createActivities } from './index';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 
@@ -44,6 +46,7 @@ export async function startWorker(
   installWorkerRuntime();
   const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 }, logger });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const carriers = carrierRegistryFromConfig(config, logger);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -51,20 +54,40 @@ export async function startWorker(
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR) }),
+    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   const done = worker.run();
+  let closing: Promise<void> | undefined;
   return {
     worker,
     done,
-    async close() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done.catch((err) => logger.error({ err }, 'worker stopped with an error'));
-      await connection.close();
-      await db.destroy();
+    /** Idempotent: a second call waits for the first. */
+    close() {
+      closing ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+        await connection.close();
+        await carriers.close();
+        await db.destroy();
+      })();
+      return closing;
     },
   };
+}
+
+/** The worker's carrier adapters, from its environment (base URLs, keys, callback URL, simulator timings). */
+export function carrierRegistryFromConfig(config: WorkerConfig, logger: Logger): CarrierRegistry {
+  return createCarrierRegistry({
+    twilioBaseUrl: config.TWILIO_BASE_URL,
+    whatsappBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
+    timeoutMs: config.CARRIER_TIMEOUT_MS,
+    encryptionKeys: config.CREDENTIALS_ENCRYPTION_KEY?.split(',').map((k) => k.trim()).filter(Boolean),
+    publicUrl: config.PUBLIC_URL,
+    simulatorSecret: simulatorCallbackSecret(config),
+    simulator: { sentDelayMs: config.SIMULATOR_SENT_DELAY_MS, deliveredDelayMs: config.SIMULATOR_DELIVERED_DELAY_MS },
+    logger,
+  });
 }
 
 if (require.main === module) {

@@ -15,7 +15,8 @@ import { protectedRouteSpecs, publicRouteSpecs } from './routes';
 export function createApp(deps: ApiDeps): Koa<State> {
   const app = new Koa<State>({ proxy: deps.config.TRUST_PROXY });
   app.use(errorHandler(deps.logger));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '5mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as unknown as Koa.Middleware<State>);
+  // 'form' for Twilio's callbacks; the raw body stays at ctx.request.rawBody for signature checks.
+  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '5mb', formLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as unknown as Koa.Middleware<State>);
 
   // Public: health, OpenAPI document and docs page, admin API (its own token).
   const publicRouter = new Router<unknown, Ctx>();

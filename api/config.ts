@@ -14,6 +14,14 @@ export const apiConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: envBoolean.default(false),
   EXPORT_DIR: z.string().default('.data/exports'),
+  /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from DATABASE_URL (lib/simulator-secret.ts). */
+  SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
+  /** 32 bytes (64 hex or base64) decrypting phones.credentials_encrypted, as the worker reads it; a comma-separated list during a rotation. */
+  CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),
+  /** Meta app secret for X-Hub-Signature-256 on /callbacks/whatsapp; a phone may also carry its own appSecret. */
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  /** Token Meta echoes in the GET /callbacks/whatsapp handshake; a phone may also carry its own verifyToken. */
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

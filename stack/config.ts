@@ -107,6 +107,8 @@ export function serviceConfigs(
 ): { api: ApiConfig; worker: WorkerConfig } {
   const merged: NodeJS.ProcessEnv = {
     EXPORT_DIR: resolved.exportDir,
+    // Where carriers' callbacks (and the simulator's receipts) reach this API; set PUBLIC_URL behind a proxy.
+    PUBLIC_URL: `http://127.0.0.1:${env.PORT || 3000}`,
     ...withoutEmpty(env),
     DATABASE_URL: resolved.databaseUrl,
     TEMPORAL_ADDRESS: resolved.temporalAddress,

@@ -8,6 +8,7 @@ import {
   type Carrier,
   type Channel,
   type EmailRequest,
+  type FindSentRequest,
   type InboundEvent,
   type NormalizedEvent,
   type SendResult,
@@ -196,6 +197,11 @@ export class SimulatorCarrier implements Carrier {
     };
     await this.config.emit?.(event);
     return event;
+  }
+
+  /** Reconciliation: the simulator remembers every accepted idempotency key for the life of the process. */
+  async findSent(req: FindSentRequest): Promise<SendResult | undefined> {
+    return this.byKey.get(req.idempotencyKey);
   }
 
   /** Verifies a simulator callback posted with {@link encodeSimulatorEvents} (`x-simulator-signature`). */

@@ -8,6 +8,7 @@ import {
   type CallbackRequest,
   type Carrier,
   type EmailRequest,
+  type FindSentRequest,
   type InboundContentType,
   type MessageStatus,
   type NormalizedEvent,
@@ -314,6 +315,34 @@ export class TwilioCarrier implements Carrier {
 
   async sendEmail(_req: EmailRequest): Promise<SendResult> {
     throw CarrierError.unsupported('TWILIO', 'email');
+  }
+
+  /**
+   * Reconciliation: Twilio has no idempotency key, so search the account's Messages list (newest first) filtered by
+   * To and From, and match the body among messages created since `since` (minus a minute of clock skew). Pages are
+   * followed while they still reach back to `since`. `DateSent>=` is not used: a message still queued at Twilio has
+   * no date_sent yet and would be missed, which is exactly the case a crash leaves behind.
+   */
+  async findSent(req: FindSentRequest): Promise<SendResult | undefined> {
+    const whatsapp = req.channel === 'whatsapp';
+    const query = new URLSearchParams({
+      To: whatsapp ? `whatsapp:${stripWhatsApp(req.to)}` : req.to,
+      From: whatsapp ? `whatsapp:${stripWhatsApp(req.from)}` : req.from,
+      PageSize: '50',
+    });
+    const since = req.since.getTime() - 60_000;
+    let next: string | null = `/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Messages.json?${query.toString()}`;
+    for (let pages = 0; next && pages < 5; pages++) {
+      const res = await requestOnce('TWILIO', this.fetchImpl, `${this.baseUrl}${next}`, { method: 'GET', headers: { authorization: this.authHeader, accept: 'application/json' } }, this.timeoutMs);
+      if (res.status < 200 || res.status >= 300) throw classifyTwilioError(res.status, res.text, res.headers);
+      const body = parseJson(res.text) as { messages?: { sid: string; body?: string; status?: string; date_created?: string }[]; next_page_uri?: string | null } | undefined;
+      const messages = body?.messages ?? [];
+      const match = messages.find((m) => (m.body ?? '') === req.body && Date.parse(m.date_created ?? '') >= since);
+      if (match) return { providerMessageId: match.sid, status: sendStatusOf(match.status), raw: match };
+      const oldest = messages.length ? Date.parse(messages[messages.length - 1].date_created ?? '') : 0;
+      next = oldest >= since ? (body?.next_page_uri ?? null) : null;
+    }
+    return undefined;
   }
 
   verifyCallback(req: CallbackRequest): boolean {

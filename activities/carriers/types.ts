@@ -166,6 +166,18 @@ export interface HandshakeResponse {
   body: string;
 }
 
+/** What a reconciliation lookup asks the provider: "do you already have this message?" (see {@link Carrier.findSent}). */
+export interface FindSentRequest {
+  idempotencyKey: string;
+  channel: 'sms' | 'whatsapp';
+  from: string;
+  to: string;
+  /** The text sent ('' for media-only); providers without a key to search by match on it. */
+  body: string;
+  /** The earliest moment the earlier attempt can have reached the provider (when the row went `sending`). */
+  since: Date;
+}
+
 /** One provider behind one interface. Every method makes at most one provider request and never retries. */
 export interface Carrier {
   readonly provider: ProviderName;
@@ -179,6 +191,12 @@ export interface Carrier {
   parseCallback(req: CallbackRequest): NormalizedEvent[];
   /** Answers a subscription handshake if this request is one (undefined otherwise). */
   answerHandshake?(req: CallbackRequest): HandshakeResponse | undefined;
+  /**
+   * Reconciliation after a crash or an ambiguous failure: the provider's record of a message sent earlier for this
+   * idempotency key, or undefined when it has none. Adapters whose provider cannot be searched (WhatsApp Cloud)
+   * leave it out; callers then rely on {@link CarrierError.ambiguous}. May make a few read-only requests.
+   */
+  findSent?(req: FindSentRequest): Promise<SendResult | undefined>;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
 }

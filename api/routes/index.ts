@@ -4,17 +4,20 @@ import { seaxContactRoutes } from './seax/contacts';
 import { seaxJobRoutes } from './seax/jobs';
 import { seaxKeyRoutes } from './seax/keys';
 import { seaxLabelRoutes } from './seax/labels';
+import { seaxMessageRoutes } from './seax/messages';
 import { seaxPhoneRoutes } from './seax/phones';
+import { carrierCallbackRoutes, simulatorRoutes } from './callbacks/carriers';
 import { healthRoutes, meRoutes } from './system';
 import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
 import { zagelyKeyRoutes } from './zagely/keys';
+import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps)];
+  return [...healthRoutes(deps), ...carrierCallbackRoutes(deps), ...simulatorRoutes(deps)];
 }
 
 /** Every authenticated route of both dialects. */
@@ -26,10 +29,12 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...seaxContactRoutes(deps),
     ...seaxLabelRoutes(deps),
     ...seaxKeyRoutes(deps),
+    ...seaxMessageRoutes(deps),
     ...zagelyExportRoutes(deps),
     ...zagelyContactRoutes(deps),
     ...zagelyGroupRoutes(deps),
     ...zagelyKeyRoutes(deps),
     ...zagelySessionRoutes(deps),
+    ...zagelyMessageRoutes(deps),
   ];
 }

@@ -141,6 +141,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE UNIQUE INDEX contacts_workspace_phone ON contacts (workspace_id, phone) WHERE phone IS NOT NULL');
   await knex.raw('CREATE INDEX contacts_name_trgm ON contacts USING gin (name gin_trgm_ops)');
   await knex.raw('CREATE INDEX contacts_phone_trgm ON contacts USING gin (phone gin_trgm_ops)');
+  await knex.raw('CREATE INDEX contacts_email_trgm ON contacts USING gin (email gin_trgm_ops)');
 
   await knex.schema.createTable('contact_labels', (t) => {
     t.uuid('workspace_id').notNullable().references('workspaces.id').onDelete('CASCADE');

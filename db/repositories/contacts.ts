@@ -49,6 +49,54 @@ export function contactsRepo(db: Knex) {
     /** Of the given phones, the contacts that exist (one query). */
     findByPhones: (workspaceId: string, phones: string[], trx: Knex = db): Promise<ContactRow[]> =>
       phones.length ? scoped(workspaceId, trx).whereIn('phone', phones) : Promise.resolve([]),
+    /** The contact whose phone or WhatsApp number is `phone` (phone first), for inbound messages. */
+    findByAnyPhone: (workspaceId: string, phone: string, trx: Knex = db): Promise<ContactRow | undefined> =>
+      scoped(workspaceId, trx)
+        .andWhere((q) => q.where({ phone }).orWhere({ whatsapp_phone: phone }))
+        .orderByRaw('(phone = ?) DESC, created_at ASC', [phone])
+        .first(),
+
+    /**
+     * Insert a contact for an unknown inbound number unless one with that phone appeared meanwhile (a concurrent
+     * inbound); returns the row and whether this call created it.
+     */
+    async insertIfAbsent(workspaceId: string, fields: ContactFields & { name: string; phone: string }, trx: Knex = db): Promise<{ contact: ContactRow; created: boolean }> {
+      const [row] = await trx('contacts')
+        .insert({ ...fields, custom_fields: JSON.stringify(fields.custom_fields ?? {}), workspace_id: workspaceId })
+        .onConflict()
+        .ignore()
+        .returning('*');
+      if (row) return { contact: row as ContactRow, created: true };
+      const existing = await scoped(workspaceId, trx).andWhere({ phone: fields.phone }).first();
+      return { contact: existing as ContactRow, created: false };
+    },
+
+    /**
+     * Opt-out state by compare-and-set: `optedOut` true sets opted_out_at (when not set) and attaches the system DNC
+     * label; false clears both. Returns the contact when anything changed, undefined when it already was so.
+     */
+    async setOptedOut(workspaceId: string, id: string, optedOut: boolean, dncLabelName: string, trx: Knex = db): Promise<ContactRow | undefined> {
+      const dnc = trx('labels').where({ workspace_id: workspaceId, is_system: true, name: dncLabelName }).select('id');
+      let labelsChanged: number;
+      if (optedOut) {
+        const res = await trx.raw(
+          `INSERT INTO contact_labels (workspace_id, contact_id, label_id)
+           SELECT ?, ?, id FROM labels WHERE workspace_id = ? AND is_system AND name = ? ON CONFLICT DO NOTHING`,
+          [workspaceId, id, workspaceId, dncLabelName],
+        );
+        labelsChanged = res.rowCount ?? 0;
+      } else {
+        labelsChanged = await trx('contact_labels').where({ workspace_id: workspaceId, contact_id: id }).whereIn('label_id', dnc).delete();
+      }
+      const [row] = await scoped(workspaceId, trx)
+        .andWhere({ id })
+        .modify((q) => (optedOut ? q.whereNull('opted_out_at') : q.whereNotNull('opted_out_at')))
+        .update({ opted_out_at: optedOut ? trx.fn.now() : null, updated_at: trx.fn.now() })
+        .returning('*');
+      if (row) return row as ContactRow;
+      return labelsChanged > 0 ? scoped(workspaceId, trx).andWhere({ id }).first() : undefined;
+    },
+
     existingIds: async (workspaceId: string, ids: string[], trx: Knex = db): Promise<Set<string>> =>
       ids.length ? new Set((await scoped(workspaceId, trx).whereIn('id', ids).select('id')).map((r: { id: string }) => r.id)) : new Set(),
 

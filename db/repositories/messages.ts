@@ -57,8 +57,15 @@ export const STATUS_RANK: Record<MessageStatus, number> = {
   received: 9, canceled: 9, expired: 9,
 };
 
-const rankSql = (col: string) =>
-  `CASE ${col} ${Object.entries(STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ')} ELSE 0 END`;
+const FAILURES = new Set<MessageStatus>(['failed', 'undelivered']);
+const SUCCESSES = new Set<MessageStatus>(['delivered', 'read']);
+
+/** True when a report names an outcome opposite to the one recorded, or a different failure than the one recorded. */
+export function contradictsOutcome(reported: MessageStatus, current: MessageStatus): boolean {
+  if (FAILURES.has(reported)) return SUCCESSES.has(current) || (FAILURES.has(current) && current !== reported);
+  if (SUCCESSES.has(reported)) return FAILURES.has(current);
+  return false;
+}
 
 export interface StatusChange {
   message: MessageRow;
@@ -74,6 +81,26 @@ export function messagesRepo(db: Knex) {
       const [msg] = await trx('messages')
         .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
         .returning('*');
+      return msg as MessageRow;
+    },
+
+    /**
+     * Insert a message unless its (provider, provider_message_id) is already recorded: a provider retrying an
+     * inbound webhook resolves to the first row. Returns undefined for such a duplicate. The unique index's lock
+     * serialises concurrent retries: the second waits for the first to commit, then inserts nothing.
+     */
+    async insertUnlessKnown(row: Partial<MessageRow> & Pick<MessageRow, 'workspace_id' | 'channel' | 'direction' | 'from_address' | 'to_address' | 'status' | 'provider' | 'provider_message_id'>, trx: Knex = db): Promise<MessageRow | undefined> {
+      const [msg] = await trx('messages')
+        .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
+        .onConflict()
+        .ignore()
+        .returning('*');
+      return msg as MessageRow | undefined;
+    },
+
+    /** Attach an inbound message to its contact and conversation once they are resolved. */
+    async link(id: string, patch: Pick<MessageRow, 'contact_id' | 'conversation_id'>, trx: Knex = db): Promise<MessageRow> {
+      const [msg] = await trx('messages').where({ id }).update(patch).returning('*');
       return msg as MessageRow;
     },
 
@@ -98,8 +125,79 @@ export function messagesRepo(db: Knex) {
     },
 
     /**
-     * Apply a carrier status report by provider id: forward-only (see STATUS_RANK), records the first time of each
-     * status and the provider's error, and tells whether this report was the first of its kind.
+     * The send step's intent write: claim the message for one carrier call (scheduled|queued → sending). Returns
+     * undefined when another attempt claimed it, or it was canceled meanwhile.
+     */
+    markSending: (workspaceId: string, id: string, trx: Knex = db): Promise<MessageRow | undefined> =>
+      messagesRepo(trx).transition(workspaceId, id, ['scheduled', 'queued'], 'sending', { error_code: null, error_message: null }, trx),
+
+    /**
+     * sending → queued after a carrier error that provably created nothing (not ambiguous): the next attempt may
+     * send again without reconciling. The error is kept on the row until the message is sent.
+     */
+    async release(workspaceId: string, id: string, error: { code: string; message: string }, trx: Knex = db): Promise<boolean> {
+      const n = await trx('messages')
+        .where({ workspace_id: workspaceId, id, status: 'sending' })
+        .update({ status: 'queued', error_code: error.code, error_message: error.message, updated_at: trx.fn.now() });
+      return n === 1;
+    },
+
+    /** sending → sent with the provider's id (compare-and-set; undefined when the row was not `sending`). */
+    markSent: (workspaceId: string, id: string, provider: string, providerMessageId: string, trx: Knex = db): Promise<MessageRow | undefined> =>
+      messagesRepo(trx).transition(workspaceId, id, ['sending'], 'sent', { provider, provider_message_id: providerMessageId, error_code: null, error_message: null }, trx),
+
+    /** Any of `from` → failed with a reason (compare-and-set). */
+    markFailed: (workspaceId: string, id: string, from: MessageStatus[], error: { code: string; message: string; provider?: string | null }, trx: Knex = db): Promise<MessageRow | undefined> =>
+      messagesRepo(trx).transition(workspaceId, id, from, 'failed', { error_code: error.code, error_message: error.message.slice(0, 1000), ...(error.provider ? { provider: error.provider } : {}) }, trx),
+
+    /** Move a not-yet-sent message's send time (scheduled or quiet-hours deferral); false when it is past that stage. */
+    async setSendAt(workspaceId: string, id: string, sendAt: Date, from: MessageStatus[] = ['scheduled'], trx: Knex = db): Promise<MessageRow | undefined> {
+      const [row] = await trx('messages')
+        .where({ workspace_id: workspaceId, id })
+        .whereIn('status', from)
+        .update({ send_at: sendAt, updated_at: trx.fn.now() })
+        .returning('*');
+      return row as MessageRow | undefined;
+    },
+
+    /** A page of a workspace's messages with their contact and sender, newest first. */
+    async list(
+      workspaceId: string,
+      filter: { id?: string; channel?: string[]; phoneId?: string; contactId?: string; direction?: string; status?: MessageStatus },
+      opts: { limit: number; offset: number },
+    ): Promise<{ rows: (MessageRow & { contact_name: string | null; contact_phone: string | null; phone_name: string | null })[]; total: number }> {
+      const base = db('messages as m')
+        .where('m.workspace_id', workspaceId)
+        .modify((q) => {
+          if (filter.id) q.andWhere('m.id', filter.id);
+          if (filter.channel) q.whereIn('m.channel', filter.channel);
+          if (filter.phoneId) q.andWhere('m.phone_id', filter.phoneId);
+          if (filter.contactId) q.andWhere('m.contact_id', filter.contactId);
+          if (filter.direction) q.andWhere('m.direction', filter.direction);
+          if (filter.status) q.andWhere('m.status', filter.status);
+        });
+      const [rows, [{ n }]] = await Promise.all([
+        base
+          .clone()
+          .leftJoin('contacts as c', 'c.id', 'm.contact_id')
+          .leftJoin('phones as p', 'p.id', 'm.phone_id')
+          .select('m.*', 'c.name as contact_name', 'c.phone as contact_phone', 'p.name as phone_name')
+          .orderBy([{ column: filter.status === 'scheduled' ? 'm.send_at' : 'm.created_at', order: filter.status === 'scheduled' ? 'asc' : 'desc' }, { column: 'm.id', order: 'desc' }])
+          .limit(opts.limit)
+          .offset(opts.offset),
+        base.clone().count<{ n: string }[]>({ n: '*' }),
+      ]);
+      return { rows, total: Number(n) };
+    },
+
+    /**
+     * Apply a carrier status report by provider id, under a row lock: forward-only (see STATUS_RANK), records the
+     * first time of each status and the provider's error, and tells whether this report was the first of its kind.
+     *
+     * A lower-ranked report fills in its missing timestamp without moving the status (`sent` after `delivered`);
+     * a report that contradicts the outcome already recorded (`failed` after `delivered` or `read`, `delivered`
+     * after `failed`, `failed` after `undelivered`) changes nothing, so one message never announces both outcomes.
+     * Runs in the caller's transaction (its event rows must commit with the change) or in its own.
      */
     async applyCallbackStatus(
       provider: string,
@@ -109,25 +207,27 @@ export function messagesRepo(db: Knex) {
       error: { code?: string | null; message?: string | null } = {},
       trx: Knex = db,
     ): Promise<StatusChange | undefined> {
-      const ts = `${status}_at`;
-      const result = await trx.raw(
-        `WITH old AS (
-           SELECT id, status, ${ts} AS ts FROM messages WHERE provider = ? AND provider_message_id = ? FOR UPDATE
-         )
-         UPDATE messages m SET
-           status = CASE WHEN ${rankSql('?::text')} > ${rankSql('m.status')} THEN ?::text ELSE m.status END,
-           ${ts} = COALESCE(m.${ts}, ?),
-           error_code = CASE WHEN ? IN ('failed', 'undelivered') THEN COALESCE(?, m.error_code) ELSE m.error_code END,
-           error_message = CASE WHEN ? IN ('failed', 'undelivered') THEN COALESCE(?, m.error_message) ELSE m.error_message END,
-           updated_at = now()
-         FROM old WHERE m.id = old.id
-         RETURNING m.*, old.status AS previous_status, (old.ts IS NULL) AS first_time`,
-        [provider, providerMessageId, status, status, occurredAt, status, error.code ?? null, status, error.message ?? null],
-      );
-      const row = result.rows[0];
-      if (!row) return undefined;
-      const { previous_status, first_time, ...message } = row;
-      return { message: message as MessageRow, previousStatus: previous_status, firstTime: first_time };
+      const apply = async (t: Knex): Promise<StatusChange | undefined> => {
+        const current = (await t('messages').where({ provider, provider_message_id: providerMessageId }).forUpdate().first()) as MessageRow | undefined;
+        if (!current) return undefined;
+        const previousStatus = current.status;
+        const unchanged: StatusChange = { message: current, previousStatus, firstTime: false };
+        if (contradictsOutcome(status, previousStatus)) return unchanged;
+        const ts = `${status}_at` as keyof MessageRow;
+        const firstTime = current[ts] === null || current[ts] === undefined;
+        const advances = STATUS_RANK[status] > STATUS_RANK[previousStatus];
+        if (!firstTime && !advances) return unchanged;
+        const patch: Record<string, unknown> = { updated_at: t.fn.now() };
+        if (advances) patch.status = status;
+        if (firstTime) patch[ts] = occurredAt;
+        if (FAILURES.has(status) && (error.code || error.message)) {
+          patch.error_code = error.code ?? current.error_code;
+          patch.error_message = error.message ?? current.error_message;
+        }
+        const [message] = await t('messages').where({ id: current.id }).update(patch).returning('*');
+        return { message: message as MessageRow, previousStatus, firstTime };
+      };
+      return trx.isTransaction ? apply(trx) : db.transaction(apply);
     },
   };
 }

@@ -28,7 +28,7 @@ function sql(strings: TemplateStringsArray, ...args: (Sql | Knex.Value)[]): Sql 
 
 const verbatim = (text: string) => new Sql(text, []);
 const FALSE = verbatim('false');
-const and = (parts: Sql[]): Sql => new Sql(parts.map((p) => `(${p.text})`).join(' AND '), parts.flatMap((p) => p.values));
+const and = (parts: Sql[]): Sql => new Sql(`(${parts.map((p) => `(${p.text})`).join(' AND ')})`, parts.flatMap((p) => p.values));
 
 /** A label of the workspace on contact `c` for which `cond` (over `cl` and `l`) holds. */
 const labelExists = (ws: string, cond: Sql) =>
@@ -37,13 +37,16 @@ const labelExists = (ws: string, cond: Sql) =>
 
 const hasAnyLabelId = (ws: string, ids: string[]) => labelExists(ws, sql`cl.label_id = ANY(${ids}::uuid[])`);
 
-function hasAllLabelIds(ws: string, list: string[]): Sql {
+/** One EXISTS per label (each can become a hashed semi-join), rather than a division evaluated contact by contact. */
+function hasAllLabelIds(ws: string, list: readonly string[]): Sql {
   const { ids, someInvalid } = segmentIds(list);
-  if (someInvalid) return FALSE;
-  return sql`NOT EXISTS (SELECT 1 FROM unnest(${ids}::uuid[]) AS want(id) WHERE NOT ${labelExists(ws, verbatim('cl.label_id = want.id'))})`;
+  return someInvalid ? FALSE : and(ids.map((id) => labelExists(ws, sql`cl.label_id = ${id}::uuid`)));
 }
 
-/** `names` is a text[] expression; an empty or null array sets no condition. */
+const hasLabelsNamed = (ws: string, names: readonly string[]) =>
+  and([...new Set(names)].map((name) => labelExists(ws, sql`lower(l.name) = lower(${name})`)));
+
+/** For names known only when the statement runs (a dynamic group's tags): `names` is a text[] expression, null for none. */
 const hasAllLabelNames = (ws: string, names: Sql) =>
   sql`NOT EXISTS (SELECT 1 FROM unnest(${names}) AS want(name) WHERE NOT ${labelExists(ws, verbatim('lower(l.name) = lower(want.name)'))})`;
 
@@ -102,15 +105,16 @@ function inGroup(ws: string, groupId: string): Sql {
   const customFields = verbatim("CASE WHEN jsonb_typeof(g.filters -> 'custom_fields') = 'object' THEN g.filters -> 'custom_fields' END");
   const from = parseDate(verbatim("g.filters -> 'created_from'"), 'from');
   const to = parseDate(verbatim("g.filters -> 'created_to'"), 'to');
+  // Inside CASE the planner keeps our order, and AND stops at the first false: cheap column tests go first.
   return sql`CASE ${ofGroup(verbatim('g.type'))}
     WHEN 'static' THEN EXISTS (SELECT 1 FROM contact_group_members m
       WHERE m.group_id = ${id}::uuid AND m.workspace_id = ${ws}::uuid AND m.contact_id = c.id)
     WHEN 'dynamic' THEN ${and([
       ofGroup(GROUP_FILTERS_VALID),
-      hasAllLabelNames(ws, ofGroup(tags)),
-      customFieldsEqual(ofGroup(customFields)),
       sql`c.created_at >= coalesce(${ofGroup(from)}, '-infinity')`,
       sql`c.created_at < coalesce(${ofGroup(to)}, 'infinity')`,
+      customFieldsEqual(ofGroup(customFields)),
+      hasAllLabelNames(ws, ofGroup(tags)),
     ])}
     ELSE false END`;
 }
@@ -121,26 +125,10 @@ const instant = (d: Date) => (Number.isNaN(d.getTime()) ? null : d);
 
 /** Every condition except additions, exclusions and reachability, each as one SQL predicate over `c`. */
 function positiveConditions(ws: string, f: SegmentFilter): Sql[] {
+  // Cheapest first: when additions wrap these in an OR, PostgreSQL evaluates them in this order and stops early.
   const out: Sql[] = [];
-  if (f.keyword) {
-    const p = likePattern(f.keyword);
-    out.push(sql`c.name ILIKE ${p} ESCAPE '\\' OR c.phone ILIKE ${p} ESCAPE '\\' OR c.email ILIKE ${p} ESCAPE '\\'`);
-  }
-  if (f.whatsappPhone) out.push(sql`strpos(c.whatsapp_phone, ${f.whatsappPhone}) > 0`);
-  if (f.whatsappPhoneOnly) out.push(verbatim("c.whatsapp_phone <> ''"));
-  if (nonEmpty(f.anyLabelIds)) out.push(hasAnyLabelId(ws, segmentIds(f.anyLabelIds).ids));
-  if (nonEmpty(f.allLabelIds)) out.push(hasAllLabelIds(ws, f.allLabelIds));
-  if (nonEmpty(f.excludeAnyLabelIds)) out.push(sql`NOT ${hasAnyLabelId(ws, segmentIds(f.excludeAnyLabelIds).ids)}`);
-  if (nonEmpty(f.excludeAllLabelIds)) out.push(sql`NOT ${hasAllLabelIds(ws, f.excludeAllLabelIds)}`);
-  if (nonEmpty(f.allLabelNames)) out.push(hasAllLabelNames(ws, sql`${[...f.allLabelNames]}::text[]`));
-  if (nonEmpty(f.excludeLabelNames)) {
-    out.push(sql`NOT ${labelExists(ws, sql`lower(l.name) IN (SELECT lower(n) FROM unnest(${[...f.excludeLabelNames]}::text[]) AS n)`)}`);
-  }
-  if (f.groupId) out.push(inGroup(ws, f.groupId));
-  if (f.customFields && Object.keys(f.customFields).length) {
-    const texts = Object.entries(f.customFields).map(([key, value]) => [key, customFieldText(value)] as const);
-    out.push(texts.some(([, text]) => text === null) ? FALSE : customFieldsEqual(sql`${JSON.stringify(Object.fromEntries(texts))}::jsonb`));
-  }
+  if (f.isBlocked !== undefined) out.push(sql`c.blocked = ${f.isBlocked}`);
+  if (f.optedOut !== undefined) out.push(verbatim(f.optedOut ? 'c.opted_out_at IS NOT NULL' : 'c.opted_out_at IS NULL'));
   if (f.createdFrom) {
     const from = instant(f.createdFrom);
     out.push(from ? sql`c.created_at >= ${from}::timestamptz` : FALSE);
@@ -149,8 +137,25 @@ function positiveConditions(ws: string, f: SegmentFilter): Sql[] {
     const to = instant(f.createdTo);
     out.push(to ? sql`c.created_at < ${to}::timestamptz` : FALSE);
   }
-  if (f.isBlocked !== undefined) out.push(sql`c.blocked = ${f.isBlocked}`);
-  if (f.optedOut !== undefined) out.push(verbatim(f.optedOut ? 'c.opted_out_at IS NOT NULL' : 'c.opted_out_at IS NULL'));
+  if (f.whatsappPhoneOnly) out.push(verbatim("c.whatsapp_phone <> ''"));
+  if (f.whatsappPhone) out.push(sql`strpos(c.whatsapp_phone, ${f.whatsappPhone}) > 0`);
+  if (f.keyword) {
+    const p = likePattern(f.keyword);
+    out.push(sql`c.name ILIKE ${p} ESCAPE '\\' OR c.phone ILIKE ${p} ESCAPE '\\' OR c.email ILIKE ${p} ESCAPE '\\'`);
+  }
+  if (f.customFields && Object.keys(f.customFields).length) {
+    const texts = Object.entries(f.customFields).map(([key, value]) => [key, customFieldText(value)] as const);
+    out.push(texts.some(([, text]) => text === null) ? FALSE : customFieldsEqual(sql`${JSON.stringify(Object.fromEntries(texts))}::jsonb`));
+  }
+  if (nonEmpty(f.anyLabelIds)) out.push(hasAnyLabelId(ws, segmentIds(f.anyLabelIds).ids));
+  if (nonEmpty(f.allLabelIds)) out.push(hasAllLabelIds(ws, f.allLabelIds));
+  if (nonEmpty(f.excludeAnyLabelIds)) out.push(sql`NOT ${hasAnyLabelId(ws, segmentIds(f.excludeAnyLabelIds).ids)}`);
+  if (nonEmpty(f.excludeAllLabelIds)) out.push(sql`NOT ${hasAllLabelIds(ws, f.excludeAllLabelIds)}`);
+  if (nonEmpty(f.allLabelNames)) out.push(hasLabelsNamed(ws, f.allLabelNames));
+  if (nonEmpty(f.excludeLabelNames)) {
+    out.push(sql`NOT ${labelExists(ws, sql`lower(l.name) IN (SELECT lower(n) FROM unnest(${[...f.excludeLabelNames]}::text[]) AS n)`)}`);
+  }
+  if (f.groupId) out.push(inGroup(ws, f.groupId));
   return out;
 }
 

@@ -239,6 +239,7 @@ export class TwilioFake extends FakeHttpServer {
       const found = resource === 'Messages' ? this.messages.get(sid) : this.calls.get(sid);
       return found ? { status: 200, body: resource === 'Messages' ? this.messageJson(found as TwilioFakeMessage) : this.callJson(found as TwilioFakeCall) } : this.error(404, { code: 20404, message: `The requested resource ${req.path} was not found` });
     }
+    if (req.method === 'GET' && resource === 'Messages') return { status: 200, body: this.listMessages(req.path) };
     if (req.method !== 'POST' || sid) return this.error(405, { code: 20004, message: 'Method not allowed' });
     // Twilio reads parameters only from a form body; anything else arrives as "no parameters".
     const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') ? new URLSearchParams(req.body) : new URLSearchParams();
@@ -347,6 +348,34 @@ export class TwilioFake extends FakeHttpServer {
     this.callbacks.push(sent);
     this.notify();
     return sent;
+  }
+
+  /** `GET Messages.json` as Twilio pages it: newest first, filtered by To, From and DateSent (>=, <=, exact day). */
+  private listMessages(path: string) {
+    const q = new URL(path, 'http://fake').searchParams;
+    const pageSize = Math.min(1000, Number(q.get('PageSize') ?? '50') || 50);
+    const page = Number(q.get('Page') ?? '0') || 0;
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const all = this.messageList
+      .filter((m) => (!q.get('To') || m.to === q.get('To')) && (!q.get('From') || m.from === q.get('From')))
+      .filter((m) => (!q.get('DateSent>') || day(m.createdAt) >= q.get('DateSent>')!.slice(0, 10)) && (!q.get('DateSent') || day(m.createdAt) === q.get('DateSent')))
+      .reverse();
+    const slice = all.slice(page * pageSize, (page + 1) * pageSize);
+    const base = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`;
+    const nextQuery = new URLSearchParams(q);
+    nextQuery.set('Page', String(page + 1));
+    nextQuery.set('PageSize', String(pageSize));
+    return {
+      messages: slice.map((m) => this.messageJson(m)),
+      page,
+      page_size: pageSize,
+      first_page_uri: `${base}?${new URLSearchParams({ ...Object.fromEntries(q), Page: '0' }).toString()}`,
+      next_page_uri: (page + 1) * pageSize < all.length ? `${base}?${nextQuery.toString()}` : null,
+      previous_page_uri: null,
+      uri: path,
+      start: page * pageSize,
+      end: page * pageSize + slice.length - 1,
+    };
   }
 
   private messageJson(m: TwilioFakeMessage) {

@@ -380,13 +380,56 @@ describe('date bounds and dynamic group filters', () => {
   });
 });
 
+describe('dynamic group dates in SQL', () => {
+  it('reads every date text to the instant parseSegmentDate reads, or to nothing', async () => {
+    const values: unknown[] = [
+      '2026-01-31', '2024-02-29', '2026-01-31T10:00Z', '2026-01-31T10:00:00Z', '2026-01-31T10:00:00.5Z', '2026-01-31T10:00:00.123Z',
+      '2026-01-31T10:00:00.123999999Z', '2026-01-31t10:00:00z', '2026-01-31 10:00:00+05:30', '2026-01-31T10:00:00-09:45',
+      '2026-01-31T23:30:00-23:59', '2026-12-31T23:59:59.999+00:00', '1999-12-31T23:59:59.999+14:00',
+      '2026-02-29', '2026-04-31', '2026-00-10', '2026-01-32', '2026-01-31T10:00', '2026-01-31T10Z', '2026-01-31T10:60Z', '2026-01-31T10:00:60Z',
+      '2026-01-31T10:00:00.Z', '2026-01-31T10:00:00+24:00', '2026-01-31T10:00:00+0530', '２０２６-01-31', '2026-01-31Z', ' 2026-01-31',
+      '2026-01-31\n', '0000-01-01', '', 20260131, true, ['2026-01-31'],
+    ];
+    const ws = randomUUID();
+    const w = emptyWorld();
+    const cases: { groupId: string; tag: string; expected: number[] }[] = [];
+    values.forEach((value, i) => {
+      for (const bound of ['from', 'to'] as const) {
+        const parsed = typeof value === 'string' ? parseSegmentDate(value, bound) : null;
+        const at = (parsed ?? new Date('2026-01-31T10:00:00Z')).getTime();
+        const tag = `<${i}${bound}`;
+        for (const delta of [-1, 0, 1]) {
+          w.contacts.push({
+            id: randomUUID(), workspace_id: ws, name: `${tag}${delta}>`, phone: null, whatsapp_phone: null, email: null, custom_fields: {},
+            blocked: false, opted_out_at: null, created_at: new Date(at + delta),
+          });
+        }
+        const groupId = randomUUID();
+        w.groups.push({ id: groupId, workspace_id: ws, name: tag, type: 'dynamic', filters: { [`created_${bound}`]: value } });
+        cases.push({ groupId, tag, expected: parsed === null ? [] : bound === 'from' ? [0, 1] : [-1] });
+      }
+    });
+    await insertWorld(h.db, w, [ws]);
+    try {
+      for (const { groupId, tag, expected } of cases) {
+        const rows: { name: string }[] = await segmentQuery(h.db, ws, { groupId, keyword: tag }).select('c.name');
+        const deltas = rows.map((r) => Number(r.name.slice(tag.length, -1))).sort((a, b) => a - b);
+        expect({ tag, value: w.groups.find((g) => g.id === groupId)!.filters, deltas }).toEqual({ tag, value: w.groups.find((g) => g.id === groupId)!.filters, deltas: expected });
+      }
+      expect(cases.filter((c) => c.expected.length).length).toBe(26); // 13 valid texts, both bounds
+    } finally {
+      await h.db('workspaces').where({ id: ws }).delete();
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Property: on random small worlds and random filters, the SQL selects exactly what matchesSegment selects.
 
 const CREATED = [
   '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z', '2026-01-30T22:59:59.999Z', '2026-01-30T23:00:00.000Z', '2026-01-31T00:00:00.000Z',
-  '2026-01-31T00:59:59.999Z', '2026-01-31T12:00:00.000Z', '2026-01-31T17:30:00.123Z', '2026-01-31T23:59:59.999Z', '2026-02-01T00:00:00.000Z',
-  '2026-03-01T00:00:00.000Z',
+  '2026-01-31T00:59:59.999Z', '2026-01-31T12:00:00.000Z', '2026-01-31T17:30:00.000Z', '2026-01-31T17:30:00.122Z', '2026-01-31T17:30:00.123Z',
+  '2026-01-31T23:59:59.999Z', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z',
 ];
 const dateTextArb = fc.oneof(
   {
@@ -394,7 +437,7 @@ const dateTextArb = fc.oneof(
     arbitrary: fc.constantFrom(
       '2026-01-31', '2026-02-01', '2026-01-01', '2026-01-30', '2026-01-31T00:00:00Z', '2026-01-31T12:00:00.000Z', '2026-01-31T01:00:00+01:00',
       '2026-01-31 12:00Z', '2026-01-31T17:30:00.123456Z', '2026-01-31T17:30:00.1239Z', '2026-01-30T19:00:00-05:00', '2026-01-31t00:59:59.999z',
-      '2024-02-29',
+      '2024-02-29', '2026-01-31T17:30:00.123Z', '2026-01-31T17:30:00.1Z',
     ),
   },
   { weight: 1, arbitrary: fc.constantFrom('2026-02-29', '2026-02-30', '2026-13-01', '0000-01-01', '2026-1-1', 'yesterday', '2026-01-31T12:00', '2026-01-31T24:00Z', '') },
@@ -432,7 +475,7 @@ const groupFiltersArb = fc.oneof(
     arbitrary: fc.record(
       {
         tags: fc.array(fc.constantFrom(...FILTER_NAMES), { maxLength: 2 }),
-        custom_fields: fc.dictionary(fc.constantFrom(...CF_KEYS), fc.constantFrom('Paris', '1', 1, true, 'true', 1.5), { maxKeys: 1 }),
+        custom_fields: fc.dictionary(fc.constantFrom(...CF_KEYS), fc.constantFrom('Paris', '1', 1, true, 'true', 1.5, '[1]'), { maxKeys: 1 }),
         created_from: dateTextArb,
         created_to: dateTextArb,
       },
@@ -451,14 +494,14 @@ const worldArb = fc.record({
     fc.uniqueArray(fc.constantFrom(...LABEL_NAMES), { maxLength: 3, selector: (n) => n.toLowerCase() }),
   ),
   contacts: fc.array(contactArb, { minLength: 2, maxLength: 30, size: 'medium' }),
-  /** [contact index, label index, label from the other workspace (a row that should never exist)] */
-  contactLabels: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(false, false, false, false, true)), { maxLength: 60, size: 'medium' }),
+  /** [contact index, label index, kind]: rows with another workspace's label or workspace id should never exist, and must not count. */
+  contactLabels: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('ok', 'ok', 'ok', 'ok', 'ok', 'foreignLabel', 'foreignRow')), { maxLength: 60, size: 'medium' }),
   groups: fc.array(fc.record({ ws: wsIndex, type: fc.constantFrom('static', 'static', 'dynamic', 'dynamic', 'dynamic', 'other'), filters: groupFiltersArb }), {
     minLength: 1,
     maxLength: 5,
   }),
-  /** [group index, contact index, contact of any workspace] */
-  members: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(false, false, false, true)), { maxLength: 30, size: 'medium' }),
+  /** [group index, contact index, kind]: a contact of any workspace, or a row with the other workspace id (neither should exist). */
+  members: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('ok', 'ok', 'ok', 'ok', 'anyContact', 'foreignRow')), { maxLength: 30, size: 'medium' }),
 });
 type WorldSpec = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -483,7 +526,7 @@ const filterFields = {
     allLabelNames: fc.array(fc.constantFrom(...FILTER_NAMES), { minLength: 1, maxLength: 2 }),
     excludeLabelNames: fc.array(fc.constantFrom(...FILTER_NAMES), { minLength: 1, maxLength: 2 }),
     groupId: refArb,
-    customFields: fc.dictionary(fc.constantFrom(...CF_KEYS), fc.constantFrom<string | number | boolean>('Paris', 'paris', '1', 1, 1.5, true, 'true', false, Number.NaN), { maxKeys: 2 }),
+    customFields: fc.dictionary(fc.constantFrom(...CF_KEYS), fc.constantFrom<string | number | boolean>('Paris', 'paris', '1', 1, 1.5, true, 'true', false, Number.NaN, '[1]', '{"a": 1}'), { maxKeys: 2 }),
     createdFrom: fc.constantFrom(...CREATED, '2026-01-31T06:00:00.000Z', 'invalid'),
     createdTo: fc.constantFrom(...CREATED, '2026-01-31T06:00:00.000Z'),
     isBlocked: fc.boolean(),
@@ -520,26 +563,27 @@ function buildWorld(spec: WorldSpec): World {
   }));
   const pairs = new Set<string>();
   if (w.contacts.length) {
-    for (const [ci, li, foreign] of spec.contactLabels) {
+    for (const [ci, li, kind] of spec.contactLabels) {
       const c = w.contacts[ci % w.contacts.length];
       const own = w.workspaces.indexOf(c.workspace_id);
-      const pool = labelsOf[foreign ? 1 - own : own];
+      const pool = labelsOf[kind === 'foreignLabel' ? 1 - own : own];
       const l = pool[li % pool.length];
       if (pairs.has(`${c.id}/${l.id}`)) continue;
       pairs.add(`${c.id}/${l.id}`);
-      w.contactLabels.push({ workspace_id: c.workspace_id, contact_id: c.id, label_id: l.id });
+      w.contactLabels.push({ workspace_id: w.workspaces[kind === 'foreignRow' ? 1 - own : own], contact_id: c.id, label_id: l.id });
     }
   }
   w.groups = spec.groups.map((g, i) => ({ id: randomUUID(), workspace_id: w.workspaces[g.ws], name: `g${i}`, type: g.type, filters: g.filters }));
   const members = new Set<string>();
   if (w.groups.length && w.contacts.length) {
-    for (const [gi, ci, anyWorkspace] of spec.members) {
+    for (const [gi, ci, kind] of spec.members) {
       const g = w.groups[gi % w.groups.length];
-      const candidates = anyWorkspace ? w.contacts : w.contacts.filter((c) => c.workspace_id === g.workspace_id);
+      const candidates = kind === 'anyContact' ? w.contacts : w.contacts.filter((c) => c.workspace_id === g.workspace_id);
       const c = candidates[ci % Math.max(1, candidates.length)];
       if (!c || members.has(`${g.id}/${c.id}`)) continue;
       members.add(`${g.id}/${c.id}`);
-      w.members.push({ workspace_id: g.workspace_id, group_id: g.id, contact_id: c.id });
+      const rowWorkspace = kind === 'foreignRow' ? w.workspaces.find((ws) => ws !== g.workspace_id)! : g.workspace_id;
+      w.members.push({ workspace_id: rowWorkspace, group_id: g.id, contact_id: c.id });
     }
   }
   return w;
@@ -608,11 +652,12 @@ describe('segment filter, SQL against the in-memory meaning', () => {
           await h.db('workspaces').whereIn('id', w.workspaces).delete();
         }
       }),
-      { numRuns: 40 },
+      // Shrinking re-inserts worlds: bound it so a failure reports its counterexample instead of a jest timeout.
+      { numRuns: 40, interruptAfterTimeLimit: 100_000, markInterruptAsFailure: true },
     );
     // The property is only as good as its filters: make sure they were neither always empty nor always everything.
     expect(comparisons).toBeGreaterThan(40 * 7 * 2);
     expect(informative / comparisons).toBeGreaterThan(0.1);
     expect(groupsSelecting).toBeGreaterThan(10);
-  });
+  }, 120_000);
 });

@@ -13,4 +13,21 @@ export const presets = {
     heartbeatTimeout: '1 minute',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /**
+   * One carrier request (plus its database writes). The heartbeat timeout, not the start-to-close timeout, is what
+   * notices a dead worker: the activity heartbeats while the request is outstanding, so a killed worker's attempt
+   * is retried elsewhere within seconds. Permanent carrier errors are non-retryable (activities/carriers/failure.ts);
+   * transient ones back off; rate-limited ones wait for the provider's Retry-After (nextRetryDelay).
+   */
+  carrierCall: {
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '5 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 12,
+      nonRetryableErrorTypes: ['CarrierPermanentError'],
+    },
+  },
 } satisfies Record<string, ActivityOptions>;

@@ -1,4 +1,6 @@
 /** Workflow ids are business ids, so a retried API request finds the run it already started. */
 export const workflowIds = {
   contactExport: (jobId: string) => `contact-export-${jobId}`,
+  /** One workflow per outbound message; the message id is also the carrier idempotency key. */
+  message: (messageId: string) => `message-${messageId}`,
 };

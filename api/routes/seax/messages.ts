@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { ApiDeps } from '../../context';
+import { principalOf, workspaceFromPath } from '../../middleware/auth';
+import { route } from '../../routing';
+import { seaxSendMessageBody, seaxSendWhatsAppBody } from '../../schemas/messages';
+import { workspaceId } from '../../schemas/seax/common';
+import { messageService, type ContentType } from '../../services/messages';
+import { phoneOrFail } from '../../services/contacts';
+import { seaxMessage } from '../messages-views';
+
+const TAG = 'SeaX Messages';
+const params = z.object({ workspace_id: workspaceId });
+
+/** WhatsApp media type from the URL's extension (SeaX sends only `media_urls`). */
+export function mediaTypeOf(url: string): Exclude<ContentType, 'text' | 'template'> {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase() ?? '';
+  if (['jpg', 'jpeg', 'png', 'gif', 'webp'].includes(ext)) return 'image';
+  if (['mp4', '3gp', 'mov'].includes(ext)) return 'video';
+  if (['mp3', 'ogg', 'aac', 'amr', 'm4a', 'opus'].includes(ext)) return 'audio';
+  return 'document';
+}
+
+/** SeaX single sends: SMS/MMS (`send_message`) and WhatsApp (`send_whatsapp_message`, `send_message/wabp_template_message`). */
+export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDeps) {
+  const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
+  const whatsapp = (path: string) =>
+    route({
+      method: 'post',
+      path,
+      tag: TAG,
+      summary: 'Send one WhatsApp message (text, or media from media_urls)',
+      params,
+      body: seaxSendWhatsAppBody,
+      handler: async (ctx, { body }) => {
+        const ws = workspaceFromPath(ctx);
+        const principal = principalOf(ctx);
+        const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
+        const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
+        const media = body.media_urls ?? [];
+        const m = await service.send(ws, {
+          channel: 'whatsapp',
+          sender,
+          to,
+          content: body.message,
+          mediaUrls: media,
+          contentType: media.length ? mediaTypeOf(media[0]) : 'text',
+          ...(body.send_at ? { sendAt: new Date(body.send_at) } : {}),
+          transactional: body.transactional,
+          apiKeyId: principal.keyId,
+        });
+        return seaxMessage(m, 'message');
+      },
+    });
+  return [
+    route({
+      method: 'post',
+      path: '/api/v1/workspace/:workspace_id/send_message',
+      tag: TAG,
+      summary: 'Send one SMS (or MMS with media_urls), now or scheduled up to 7 days ahead',
+      params,
+      body: seaxSendMessageBody,
+      errors: [503],
+      handler: async (ctx, { body }) => {
+        const ws = workspaceFromPath(ctx);
+        const principal = principalOf(ctx);
+        const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
+        const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
+        const m = await service.send(ws, {
+          channel: 'sms',
+          sender,
+          to,
+          content: body.content,
+          mediaUrls: body.media_urls ?? [],
+          contentType: body.media_urls?.length ? 'image' : 'text',
+          ...(body.send_at ? { sendAt: new Date(body.send_at) } : {}),
+          transactional: body.transactional,
+          apiKeyId: principal.keyId,
+        });
+        return seaxMessage(m);
+      },
+    }),
+    whatsapp('/api/v1/workspace/:workspace_id/send_whatsapp_message'),
+    whatsapp('/api/v1/workspace/:workspace_id/send_message/wabp_template_message'),
+  ];
+}

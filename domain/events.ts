@@ -1,0 +1,114 @@
+/**
+ * The canonical `data` of each event in the events outbox. One shape per subject, holding everything both webhook
+ * dialects need, so delivery can map it to SeaX's envelope (`message.new`: conversation_id, message_id, direction
+ * INBOUND/OUTBOUND, sender {type, id, name}, content {type, text, data}) and to Zagely's (`message.received`:
+ * contact {id, name, phone_number, email}, channel, content) without reading the database again.
+ *
+ * Event types written: message.sent | message.delivered | message.read | message.failed (carrier status reports,
+ * `undelivered` counts as failed), message.received (inbound; SeaX subscribers get it as message.new),
+ * conversation.new, conversation.updated, contact.created, contact.opted_out, contact.updated.
+ */
+import type { ContactRow } from '../db/repositories/contacts';
+import type { ConversationRow } from '../db/repositories/conversations';
+import type { MessageRow, MessageStatus } from '../db/repositories/messages';
+
+const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+export interface ContactPayload {
+  id: string;
+  name: string;
+  phone: string | null;
+  whatsapp_phone: string | null;
+  email: string | null;
+  opted_out_at: string | null;
+  blocked: boolean;
+}
+
+export const contactPayload = (c: ContactRow): ContactPayload => ({
+  id: c.id,
+  name: c.name,
+  phone: c.phone,
+  whatsapp_phone: c.whatsapp_phone,
+  email: c.email,
+  opted_out_at: iso(c.opted_out_at),
+  blocked: c.blocked,
+});
+
+export const conversationRef = (c: ConversationRow) => ({
+  id: c.id,
+  channel: c.channel,
+  status: c.status,
+  phone_id: c.phone_id,
+  contact_id: c.contact_id,
+  last_message_at: iso(c.last_message_at),
+  created_at: iso(c.created_at),
+});
+
+export function messageRef(m: MessageRow) {
+  return {
+    id: m.id,
+    conversation_id: m.conversation_id,
+    contact_id: m.contact_id,
+    phone_id: m.phone_id,
+    campaign_id: m.campaign_id,
+    channel: m.channel,
+    direction: m.direction,
+    sender_type: m.sender_type,
+    content_type: m.content_type,
+    content: m.content,
+    media_urls: m.media_urls,
+    from: m.from_address,
+    to: m.to_address,
+    status: m.status,
+    provider: m.provider,
+    provider_message_id: m.provider_message_id,
+    error_code: m.error_code,
+    error_message: m.error_message,
+    created_at: iso(m.created_at),
+    sent_at: iso(m.sent_at),
+    delivered_at: iso(m.delivered_at),
+    read_at: iso(m.read_at),
+    failed_at: iso(m.failed_at ?? m.undelivered_at),
+    received_at: iso(m.received_at),
+  };
+}
+
+/** `data` of message.* events. */
+export const messageEventData = (m: MessageRow, contact: ContactRow | null | undefined, extra: Record<string, unknown> = {}) => ({
+  message: messageRef(m),
+  contact: contact ? contactPayload(contact) : null,
+  ...extra,
+});
+
+/** `data` of conversation.new / conversation.updated (SeaX's updated_fields / previous / current). */
+export const conversationEventData = (
+  conv: ConversationRow,
+  contact: ContactRow,
+  latestInbound: MessageRow | null,
+  change?: { updated_fields: string[]; previous: Record<string, unknown>; current: Record<string, unknown> },
+) => ({
+  conversation: conversationRef(conv),
+  contact: contactPayload(contact),
+  latest_inbound_message: latestInbound ? messageRef(latestInbound) : null,
+  ...(change ?? {}),
+});
+
+/** `data` of contact.* events. */
+export const contactEventData = (c: ContactRow, extra: Record<string, unknown> = {}) => ({ contact: contactPayload(c), ...extra });
+
+/** The event a carrier status report produces the first time it is recorded (none for queued/sending). */
+export function statusEventType(status: MessageStatus): string | undefined {
+  switch (status) {
+    case 'sent':
+      return 'message.sent';
+    case 'delivered':
+      return 'message.delivered';
+    case 'read':
+      return 'message.read';
+    case 'failed':
+    case 'undelivered':
+      return 'message.failed';
+    default:
+      return undefined;
+  }
+}
