@@ -80,3 +80,11 @@ describe('a key from another workspace', () => {
     expect((await h.http.get('/api/v1/contacts').set(b.zagely)).status).toBe(200);
   });
 });
+
+describe('abilities on every route', () => {
+  it('every authenticated route that changes or sends something names the ability it needs', () => {
+    const unguarded = specs.filter((s) => s.method !== 'get' && !s.ability).map((s) => `${s.method.toUpperCase()} ${s.path}`);
+    // Export is a read (contacts.read) and declares it; nothing that writes may be reachable by any key.
+    expect(unguarded).toEqual([]);
+  });
+});

@@ -29,6 +29,7 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
       path,
       tag: TAG,
       summary: 'Send one WhatsApp message (text, or media from media_urls)',
+      ability: 'messages.send',
       params,
       body: seaxSendWhatsAppBody,
       handler: async (ctx, { body }) => {
@@ -57,6 +58,7 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
       path: '/api/v1/workspace/:workspace_id/send_message',
       tag: TAG,
       summary: 'Send one SMS (or MMS with media_urls), now or scheduled up to 7 days ahead',
+      ability: 'messages.send',
       params,
       body: seaxSendMessageBody,
       errors: [503],
