@@ -9,6 +9,7 @@ import { createDb, migrateLatest, type Knex } from '../db/connection';
 import { migrationState } from '../db/migrate';
 import { workspacesRepo, type WorkspaceRow } from '../db/repositories/workspaces';
 import { CliConfigError, loadCliConfig, type CliConfig } from './config';
+import { redactUrl } from '../lib/redact';
 
 /** Where the CLI writes and what it reads: the process's by default, a test's when it calls main() itself. */
 export interface CliIo {
@@ -262,7 +263,7 @@ interface Check {
 async function status(ctx: Context): Promise<number> {
   const config = ctx.config();
   const report: { database: Check; migrations: Check; temporal: Check; workspaces: Check & { count: number | null } } = {
-    database: { ok: false, detail: redact(config.DATABASE_URL) },
+    database: { ok: false, detail: redactUrl(config.DATABASE_URL) },
     migrations: { ok: false, detail: 'unknown: the database is unreachable' },
     temporal: { ok: false, detail: '' },
     workspaces: { ok: false, detail: 'unknown', count: null },
@@ -270,9 +271,9 @@ async function status(ctx: Context): Promise<number> {
   const db = ctx.db();
   try {
     await db.raw('SELECT 1');
-    report.database = { ok: true, detail: redact(config.DATABASE_URL) };
+    report.database = { ok: true, detail: redactUrl(config.DATABASE_URL) };
   } catch (err) {
-    report.database.detail = `unreachable (${redact(config.DATABASE_URL)}): ${describeError(err)}`;
+    report.database.detail = `unreachable (${redactUrl(config.DATABASE_URL)}): ${describeError(err)}`;
   }
   if (report.database.ok) {
     try {
@@ -361,16 +362,6 @@ function table(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
-/** The URL without its password. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

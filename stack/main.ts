@@ -29,6 +29,7 @@ import { createStackLogger } from './logs';
 import { clearStaleLock, startEmbeddedPostgres } from './postgres';
 import { StackError } from './processes';
 import { findTemporalCli, startTemporalDevServer, stopOrphanedDevServer } from './temporal';
+import { redactUrl } from '../lib/redact';
 
 /** The embedded stack's application database (the server's `postgres` database stays for administration). */
 const DATABASE_NAME = 'switchboard';
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
 
 async function startPostgres(config: StackConfig, pgDir: string): Promise<{ url: string; part?: Part }> {
   if (config.DATABASE_URL) {
-    createStackLogger('postgres', config.LOG_LEVEL).info({}, `using the external PostgreSQL at ${redact(config.DATABASE_URL)} (DATABASE_URL)`);
+    createStackLogger('postgres', config.LOG_LEVEL).info({}, `using the external PostgreSQL at ${redactUrl(config.DATABASE_URL)} (DATABASE_URL)`);
     return { url: config.DATABASE_URL };
   }
   const log = createStackLogger('postgres', config.LOG_LEVEL);
@@ -320,7 +321,7 @@ function printQuickStart(o: {
     `    API           ${o.apiUrl}            (health: ${o.apiUrl}/api/v1/health)`,
     `    API docs      ${o.apiUrl}/docs       (OpenAPI: ${o.apiUrl}/openapi.json)`,
     `    Temporal UI   ${o.uiUrl ?? `(external server ${o.temporalAddress})`}`,
-    `    PostgreSQL    ${redact(o.databaseUrl)}${o.config.DATABASE_URL ? '' : `  (embedded, data in ${display(path.join(o.dataDir, 'postgres'))})`}`,
+    `    PostgreSQL    ${redactUrl(o.databaseUrl)}${o.config.DATABASE_URL ? '' : `  (embedded, data in ${display(path.join(o.dataDir, 'postgres'))})`}`,
     `    Demo          "${DEMO_WORKSPACE_NAME}" ${o.demo.WORKSPACE_ID}; keys, ADMIN_TOKEN and DATABASE_URL in ${envFile}`,
     '',
     '  Quick start (in another terminal, from this directory):',
@@ -342,16 +343,6 @@ function localUrl(port: number, host?: string): string {
   return `http://${h}:${port}`;
 }
 
-/** A URL with its password masked, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** A path relative to the working directory when it is inside it (what a user would type). */
 function display(p: string): string {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { readDemoEnv, DEMO_SENDER, type DemoEnv } from '../../stack/demo';
 import { listProcesses } from '../../stack/processes';
+import { freePort } from '../helpers/global-setup';
 
 /**
  * `npm start` for real: `tsx stack/main.ts` as a child process with its own DATA_DIR and free ports, embedded
@@ -27,16 +27,6 @@ let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let running: Stack | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
 
 /** Start the stack and wait for its "ready" line. Its own process group, so a failed test can kill all of it. */
 async function startStack(timeoutMs = 150_000): Promise<Stack> {
