@@ -14,6 +14,7 @@ import { zagelyGroupRoutes } from './zagely/groups';
 import { zagelyKeyRoutes } from './zagely/keys';
 import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
+import { zagelyTemplateRoutes } from './zagely/templates';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
@@ -36,5 +37,6 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...zagelyKeyRoutes(deps),
     ...zagelySessionRoutes(deps),
     ...zagelyMessageRoutes(deps),
+    ...zagelyTemplateRoutes(deps),
   ];
 }
