@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundAllowedHostsEnv } from '../lib/outbound-url';
 import { parseEnv } from '../domain/env';
 
 /** The worker process's environment, parsed once. */
@@ -23,6 +24,8 @@ export const workerConfigSchema = z.object({
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
   SIMULATOR_SENT_DELAY_MS: z.coerce.number().int().min(0).default(200),
   SIMULATOR_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(800),
+  /** Hosts (exact, case-insensitive), IPs or CIDRs, comma-separated, that user-supplied URLs may reach even when private (lib/outbound-url.ts). */
+  OUTBOUND_ALLOWED_HOSTS: outboundAllowedHostsEnv,
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

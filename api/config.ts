@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundAllowedHostsEnv } from '../lib/outbound-url';
 import { envBoolean, parseEnv } from '../domain/env';
 
 /** The API process's environment, parsed once. */
@@ -22,6 +23,8 @@ export const apiConfigSchema = z.object({
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   /** Token Meta echoes in the GET /callbacks/whatsapp handshake; a phone may also carry its own verifyToken. */
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  /** Hosts (exact, case-insensitive), IPs or CIDRs, comma-separated, that user-supplied URLs may reach even when private (lib/outbound-url.ts). */
+  OUTBOUND_ALLOWED_HOSTS: outboundAllowedHostsEnv,
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

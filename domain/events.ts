@@ -6,11 +6,18 @@
  *
  * Event types written: message.sent | message.delivered | message.read | message.failed (carrier status reports,
  * `undelivered` counts as failed), message.received (inbound; SeaX subscribers get it as message.new),
- * conversation.new, conversation.updated, contact.created, contact.opted_out, contact.updated.
+ * conversation.new, conversation.updated, contact.created, contact.opted_out, contact.updated, message.new (an
+ * outbound message was created: by the API, a campaign or an automation; SeaX's message.new means "a new message in
+ * a conversation", so delivery sends SeaX subscribers both message.new (OUTBOUND) and message.received (INBOUND)
+ * as message.new, while Zagely has no outbound-created event and skips it), conversation.ended,
+ * session.connected, session.disconnected.
+ * Not written: contact.deleted (neither dialect documents one; deleting a contact records nothing) and
+ * conversation.label.added/deleted (conversations carry no labels in our schema).
  */
 import type { ContactRow } from '../db/repositories/contacts';
 import type { ConversationRow } from '../db/repositories/conversations';
 import type { MessageRow, MessageStatus } from '../db/repositories/messages';
+import type { PhoneRow } from '../db/repositories/phones';
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -112,3 +119,60 @@ export function statusEventType(status: MessageStatus): string | undefined {
       return undefined;
   }
 }
+
+/** What changed, SeaX-style (conversation.updated / contact.updated): field names with their previous and current values. */
+export interface FieldChange {
+  updated_fields: string[];
+  previous: Record<string, unknown>;
+  current: Record<string, unknown>;
+}
+
+/** JSON with object keys sorted (jsonb does not keep key order), dates as ISO strings. */
+const comparable = (v: unknown): string =>
+  JSON.stringify(v ?? null, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+  );
+
+/** The fields among `fields` whose values differ between `before` and `after` (undefined when none did). */
+export function diffFields<T extends object>(before: T, after: T, fields: (keyof T & string)[], extra?: FieldChange): FieldChange | undefined {
+  const change: FieldChange = { updated_fields: [], previous: {}, current: {} };
+  for (const f of fields) {
+    if (comparable(before[f]) === comparable(after[f])) continue;
+    change.updated_fields.push(f);
+    change.previous[f] = before[f] instanceof Date ? iso(before[f] as Date) : (before[f] ?? null);
+    change.current[f] = after[f] instanceof Date ? iso(after[f] as Date) : (after[f] ?? null);
+  }
+  if (extra) {
+    change.updated_fields.push(...extra.updated_fields);
+    Object.assign(change.previous, extra.previous);
+    Object.assign(change.current, extra.current);
+  }
+  return change.updated_fields.length ? change : undefined;
+}
+
+/** `data` of conversation.ended: the conversation as it ended, SeaX's updated_fields/previous/current and who ended it. */
+export const conversationEndedEventData = (conv: ConversationRow, contact: ContactRow | null | undefined, endedBy: { type: string; id: string | null }) => ({
+  conversation: conversationRef(conv),
+  contact: contact ? contactPayload(contact) : null,
+  updated_fields: ['status'],
+  previous: { status: 'open' },
+  current: { status: conv.status, ended_at: iso(conv.ended_at) },
+  updated_by: endedBy,
+  updated_at: iso(conv.ended_at),
+});
+
+/** A sender phone as a Zagely session (`session.connected` / `session.disconnected`). */
+export const sessionPayload = (p: PhoneRow) => ({
+  id: p.id,
+  name: p.name,
+  phone_number: p.phone,
+  channels: Object.entries(p.phone_capability ?? {}).filter(([, on]) => on).map(([c]) => c),
+  enabled: p.enabled,
+  status: p.enabled ? 'connected' : 'disconnected',
+});
+
+/** `data` of session.* events; `reason`: created | enabled | disabled | deleted. */
+export const sessionEventData = (p: PhoneRow, reason: 'created' | 'enabled' | 'disabled' | 'deleted') => ({
+  session: { ...sessionPayload(p), ...(reason === 'deleted' ? { status: 'disconnected' } : {}) },
+  reason,
+});

@@ -2,12 +2,14 @@ import type { ApiDeps } from '../context';
 import type { RouteSpec } from '../routing';
 import { seaxContactRoutes } from './seax/contacts';
 import { seaxJobRoutes } from './seax/jobs';
+import { seaxKeywordRoutes } from './seax/keywords';
 import { seaxKeyRoutes } from './seax/keys';
 import { seaxLabelRoutes } from './seax/labels';
 import { seaxMessageRoutes } from './seax/messages';
 import { seaxPhoneRoutes } from './seax/phones';
 import { carrierCallbackRoutes, simulatorRoutes } from './callbacks/carriers';
 import { healthRoutes, meRoutes } from './system';
+import { zagelyAutomationRoutes } from './zagely/automations';
 import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
@@ -27,6 +29,7 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),
     ...seaxPhoneRoutes(deps),
+    ...seaxKeywordRoutes(deps),
     ...seaxContactRoutes(deps),
     ...seaxLabelRoutes(deps),
     ...seaxKeyRoutes(deps),
@@ -37,6 +40,7 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...zagelyKeyRoutes(deps),
     ...zagelySessionRoutes(deps),
     ...zagelyMessageRoutes(deps),
+    ...zagelyAutomationRoutes(deps),
     ...zagelyTemplateRoutes(deps),
   ];
 }

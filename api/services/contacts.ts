@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import { consentRepo } from '../../db/repositories/consent';
 import { contactPagesRepo, type ContactOrder } from '../../db/repositories/contact-pages';
 import { contactsRepo, DuplicatePhoneError, type ContactFields, type ContactRow } from '../../db/repositories/contacts';
+import { eventsRepo, type NewEvent } from '../../db/repositories/events';
 import { labelsRepo, type LabelRow } from '../../db/repositories/labels';
+import { contactEventData, diffFields } from '../../domain/events';
 import { normalizePhone } from '../../domain/phone';
 import { segmentIds, type SegmentFilter } from '../../domain/segment';
 import { notFound, ValidationError } from '../errors';
@@ -57,10 +59,10 @@ export function contactService(db: Knex) {
 
   /**
    * Attaching a system label (DNC) by label id or tag name is a consent change: record it in the audit trail, in
-   * the same transaction, once per label the contact did not have yet.
+   * the same transaction, once per label the contact did not have yet. Returns the names of the labels added.
    */
-  async function auditSystemLabels(workspaceId: string, contact: ContactRow, labelIds: string[], actor: string, trx: Knex): Promise<void> {
-    if (!labelIds.length) return;
+  async function auditSystemLabels(workspaceId: string, contact: ContactRow, labelIds: string[], actor: string, trx: Knex): Promise<string[]> {
+    if (!labelIds.length) return [];
     const added: { name: string }[] = await trx('labels as l')
       .where({ 'l.workspace_id': workspaceId, 'l.is_system': true })
       .whereIn('l.id', labelIds)
@@ -72,7 +74,19 @@ export function contactService(db: Knex) {
         trx,
       );
     }
+    return added.map((a) => a.name);
   }
+
+  const labelIdsOf = async (contactId: string, trx: Knex): Promise<string[]> =>
+    (await trx('contact_labels').where({ contact_id: contactId }).orderBy('label_id').pluck('label_id')) as string[];
+
+  const contactEvent = (type: string, c: ContactRow, extra: Record<string, unknown> = {}): NewEvent => ({
+    workspace_id: c.workspace_id, type, subject_type: 'contact', subject_id: c.id, data: contactEventData(c, extra),
+  });
+
+  /** contact.opted_out when attaching labels put a system (DNC) label on the contact. */
+  const optedOutEvents = (c: ContactRow, dncLabels: string[], actor: string): NewEvent[] =>
+    dncLabels.length ? [contactEvent('contact.opted_out', c, { source: 'api', actor, labels: dncLabels })] : [];
 
   const fieldsOf = ({ label_ids: _l, tag_names: _t, ...fields }: ContactInput): ContactFields => fields;
 
@@ -117,10 +131,16 @@ export function contactService(db: Knex) {
         .transaction(async (trx) => {
           const labelIds = await labelIdsFor(workspaceId, input, names, trx);
           const created = await contacts.insert(workspaceId, { ...fieldsOf(input), name: input.name }, trx);
+          let dnc: string[] = [];
           if (labelIds?.length) {
-            await auditSystemLabels(workspaceId, created, labelIds, actor, trx);
+            dnc = await auditSystemLabels(workspaceId, created, labelIds, actor, trx);
             await labels.attach(workspaceId, [created.id], labelIds, trx);
           }
+          const labelIdsNow = labelIds?.length ? await labelIdsOf(created.id, trx) : [];
+          await eventsRepo(db).record(
+            [contactEvent('contact.created', created, { source: 'api', actor, label_ids: labelIdsNow }), ...optedOutEvents(created, dnc, actor)],
+            trx,
+          );
           return created;
         })
         .catch((err) => duplicate(err, names));
@@ -135,17 +155,35 @@ export function contactService(db: Knex) {
           if (!existing) throw notFound('Contact');
           const labelIds = await labelIdsFor(workspaceId, input, names, trx);
           const fields = fieldsOf(input);
+          const labelsBefore = labelIds ? await labelIdsOf(id, trx) : [];
           const updated = Object.keys(fields).length || labelIds ? await contacts.update(workspaceId, id, fields, trx) : existing;
+          let dnc: string[] = [];
           if (labelIds) {
-            await auditSystemLabels(workspaceId, existing, labelIds, actor, trx);
+            dnc = await auditSystemLabels(workspaceId, existing, labelIds, actor, trx);
             await labels.replaceForContact(workspaceId, id, labelIds, trx);
           }
-          return updated ?? existing;
+          const current = updated ?? existing;
+          // contact.updated only when a value actually changed (a no-op update records nothing).
+          const labelsAfter = labelIds ? await labelIdsOf(id, trx) : [];
+          const labelChange =
+            labelIds && labelsBefore.join() !== labelsAfter.join()
+              ? { updated_fields: ['label_ids'], previous: { label_ids: labelsBefore }, current: { label_ids: labelsAfter } }
+              : undefined;
+          const change = diffFields(existing, current, Object.keys(fields) as (keyof ContactRow & string)[], labelChange);
+          await eventsRepo(db).record(
+            [...(change ? [contactEvent('contact.updated', current, { source: 'api', actor, ...change })] : []), ...optedOutEvents(current, dnc, actor)],
+            trx,
+          );
+          return current;
         })
         .catch((err) => duplicate(err, names));
       return (await withRelations(workspaceId, [row]))[0];
     },
 
+    /**
+     * Deleting records no event: neither dialect documents contact.deleted, and a contact.updated pointing at a row
+     * that no longer exists would mislead subscribers. Its messages keep their contact's phone in from/to.
+     */
     async delete(workspaceId: string, id: string): Promise<void> {
       if (!(await contacts.delete(workspaceId, id))) throw notFound('Contact');
     },
@@ -157,6 +195,12 @@ export function contactService(db: Knex) {
         if (changed) {
           await consentRepo(trx).record(
             { workspace_id: workspaceId, contact_id: id, phone: changed.phone, action: blocked ? 'block' : 'unblock', source: 'api', actor },
+            trx,
+          );
+          await eventsRepo(db).record(
+            contactEvent('contact.updated', changed, {
+              source: 'api', actor, updated_fields: ['blocked'], previous: { blocked: !blocked }, current: { blocked },
+            }),
             trx,
           );
           return changed;

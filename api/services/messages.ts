@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { contactsRepo, DuplicatePhoneError, type ContactRow } from '../../db/repositories/contacts';
 import { messagesRepo, type MessageRow, type MessageStatus } from '../../db/repositories/messages';
@@ -33,6 +33,29 @@ export interface SendInput {
   apiKeyId?: string;
 }
 
+/**
+ * A reply the platform itself sends into a conversation: SYSTEM (compliance: the DNC confirmation, the HELP text)
+ * or BOT (keyword auto-replies, automations). Never marketing. The compliance gate (activities/messaging.ts) lets
+ * SYSTEM replies through to opted-out / DNC / blocked contacts and refuses BOT replies to them like any other
+ * non-system traffic.
+ */
+export interface ReplyInput {
+  workspaceId: string;
+  phoneId: string;
+  contactId: string;
+  conversationId: string | null;
+  channel: 'sms' | 'mms' | 'whatsapp';
+  /** The customer's address (E.164). */
+  to: string;
+  /** Our sender address. */
+  from: string;
+  content: string;
+  mediaUrl?: string | null;
+  senderType: 'SYSTEM' | 'BOT';
+  /** The inbound message this answers (for logs). */
+  inReplyTo?: string;
+}
+
 /** Validate `send_at` (ISO with offset, already parsed): in the future and at most 7 days ahead; 422 naming the field. */
 export function checkSendAt(sendAt: Date, now: Date, field = 'send_at'): void {
   if (Number.isNaN(sendAt.getTime())) throw ValidationError.field(field, `The ${field} field must be an ISO 8601 date-time.`);
@@ -65,7 +88,68 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
     }
   }
 
+  /** Start the message workflow for a recorded row (`message-<id>`: starting it again is a no-op). */
+  async function startMessage(row: MessageRow, sendAt?: Date): Promise<MessageRow> {
+    const workflowId = workflowIds.message(row.id);
+    try {
+      await temporal.workflow.start(sendMessageWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ workspaceId: row.workspace_id, messageId: row.id, ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) }],
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.workspaceId, value: row.workspace_id },
+          { key: SEARCH_ATTRIBUTES.workflowKind, value: 'message' },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        await messages.markFailed(row.workspace_id, row.id, ['scheduled', 'queued'], { code: 'workflow_unavailable', message: 'The send could not be started; retry.' });
+        throw new ApiError(503, 'service_unavailable', 'The workflow service is unavailable; retry shortly.', { cause: String(err) });
+      }
+    }
+    await db('messages').where({ id: row.id }).update({ workflow_id: workflowId });
+    return { ...row, workflow_id: workflowId };
+  }
+
+  /** Write a queued SYSTEM/BOT reply row (not marketing) in `trx`; start it with `startMessage` after commit. */
+  async function recordReply(input: ReplyInput, trx: Knex = db): Promise<MessageRow> {
+    const media = input.mediaUrl ? [input.mediaUrl] : [];
+    const isSms = input.channel !== 'whatsapp';
+    const segments = isSms && input.content ? countSegments(input.content) : undefined;
+    return messages.insert(
+      {
+        workspace_id: input.workspaceId,
+        channel: isSms ? (media.length ? 'mms' : 'sms') : 'whatsapp',
+        direction: 'outbound',
+        sender_type: input.senderType,
+        content_type: media.length && !input.content ? 'image' : 'text',
+        phone_id: input.phoneId,
+        contact_id: input.contactId,
+        conversation_id: input.conversationId,
+        from_address: input.from,
+        to_address: input.to,
+        content: input.content,
+        media_urls: media,
+        is_marketing: false,
+        status: 'queued',
+        queued_at: now(),
+        ...(segments ? { encoding: segments.encoding, segments: segments.segments } : {}),
+      },
+      trx,
+    );
+  }
+
   return {
+    recordReply,
+    startMessage,
+
+    /** Record and start a SYSTEM or BOT reply (see ReplyInput). */
+    async sendReply(input: ReplyInput): Promise<MessageRow> {
+      const row = await recordReply(input);
+      logger.debug({ messageId: row.id, inReplyTo: input.inReplyTo, senderType: input.senderType }, 'reply queued');
+      return startMessage(row);
+    },
+
     /** The workspace's phone with this number, or 422 naming `field`. */
     async senderByNumber(workspaceId: string, number: string, field: string): Promise<PhoneRow> {
       const phone = await phones.findByNumber(workspaceId, number);
@@ -108,23 +192,7 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
         ...(scheduled ? { send_at: input.sendAt } : { queued_at: at }),
         ...(segments ? { encoding: segments.encoding, segments: segments.segments } : {}),
       });
-      const workflowId = workflowIds.message(row.id);
-      try {
-        await temporal.workflow.start(sendMessageWorkflow, {
-          taskQueue,
-          workflowId,
-          args: [{ workspaceId, messageId: row.id, ...(input.sendAt ? { sendAt: input.sendAt.toISOString() } : {}) }],
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTES.workspaceId, value: workspaceId },
-            { key: SEARCH_ATTRIBUTES.workflowKind, value: 'message' },
-          ],
-        });
-      } catch (err) {
-        await messages.markFailed(workspaceId, row.id, ['scheduled', 'queued'], { code: 'workflow_unavailable', message: 'The send could not be started; retry.' });
-        throw new ApiError(503, 'service_unavailable', 'The workflow service is unavailable; retry shortly.', { cause: String(err) });
-      }
-      await db('messages').where({ id: row.id }).update({ workflow_id: workflowId });
-      return { ...row, workflow_id: workflowId };
+      return startMessage(row, input.sendAt);
     },
 
     async get(workspaceId: string, id: string): Promise<MessageRow> {

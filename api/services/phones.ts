@@ -5,10 +5,13 @@ import {
   phoneConflictOf,
   phonesRepo,
   type PhoneCapability,
+  type PhoneChangeHook,
   type PhoneListFilter,
   type PhonePatch,
   type PhoneRow,
 } from '../../db/repositories/phones';
+import { eventsRepo } from '../../db/repositories/events';
+import { sessionEventData } from '../../domain/events';
 import { phoneCountry } from '../../domain/phone';
 import { conflict, notFound, ValidationError } from '../errors';
 import { phoneOrFail } from './contacts';
@@ -47,6 +50,22 @@ const withId = (r: Recipient | undefined) => (r ? { id: randomUUID(), type: r.ty
 export function phoneService(db: Knex) {
   const repo = phonesRepo(db);
 
+  /**
+   * session.connected when a phone starts being usable (created enabled, or enabled), session.disconnected when it
+   * stops (disabled, or deleted while enabled); recorded in the write's transaction, nothing when `enabled` did not change.
+   */
+  const sessionEvents: PhoneChangeHook = async ({ before, after }, trx) => {
+    const was = before?.enabled ?? false;
+    const is = after?.enabled ?? false;
+    if (was === is) return;
+    const row = (after ?? before) as PhoneRow;
+    const reason = is ? (before ? 'enabled' : 'created') : after ? 'disabled' : 'deleted';
+    await eventsRepo(db).record(
+      { workspace_id: row.workspace_id, type: is ? 'session.connected' : 'session.disconnected', subject_type: 'session', subject_id: row.id, data: sessionEventData(row, reason) },
+      trx,
+    );
+  };
+
   function rethrow(err: unknown, phone: string | undefined): never {
     const kind = phoneConflictOf(err);
     if (kind === 'number') throw ValidationError.field('phone', `The phone ${phone ?? ''} is already registered in this workspace.`);
@@ -83,7 +102,7 @@ export function phoneService(db: Knex) {
       const patch = patchOf(input, defaultCountry);
       const phone = patch.phone as string;
       return repo
-        .create({ ...patch, workspace_id: workspaceId, phone, name: patch.name ?? phone })
+        .create({ ...patch, workspace_id: workspaceId, phone, name: patch.name ?? phone }, sessionEvents)
         .catch((err: unknown) => rethrow(err, phone));
     },
 
@@ -92,13 +111,13 @@ export function phoneService(db: Knex) {
       const current = await repo.get(workspaceId, id);
       if (!current) throw notFound('Phone');
       const patch = patchOf(input, defaultCountry, current);
-      const row = await repo.update(workspaceId, id, patch).catch((err: unknown) => rethrow(err, patch.phone));
+      const row = await repo.update(workspaceId, id, patch, sessionEvents).catch((err: unknown) => rethrow(err, patch.phone));
       if (!row) throw notFound('Phone');
       return row;
     },
 
     async delete(workspaceId: string, id: string): Promise<void> {
-      if (!(await repo.delete(workspaceId, id))) throw notFound('Phone');
+      if (!(await repo.delete(workspaceId, id, sessionEvents))) throw notFound('Phone');
     },
   };
 }

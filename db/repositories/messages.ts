@@ -1,4 +1,7 @@
 import type { Knex } from 'knex';
+import { messageEventData } from '../../domain/events';
+import type { ContactRow } from './contacts';
+import { eventsRepo } from './events';
 
 export type MessageStatus =
   | 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read' | 'received' | 'canceled' | 'expired';
@@ -77,11 +80,25 @@ export interface StatusChange {
 /** Messages, always scoped by workspace, except lookups by provider id for callbacks (the provider id is unique). */
 export function messagesRepo(db: Knex) {
   return {
+    /**
+     * Insert a message. An outbound one also records its `message.new` event in the same transaction (a savepoint
+     * when `trx` already is one), so the event exists exactly when the row does, whichever path created it.
+     */
     async insert(row: Partial<MessageRow> & Pick<MessageRow, 'workspace_id' | 'channel' | 'direction' | 'from_address' | 'to_address' | 'status'>, trx: Knex = db): Promise<MessageRow> {
-      const [msg] = await trx('messages')
-        .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
-        .returning('*');
-      return msg as MessageRow;
+      const write = async (t: Knex): Promise<MessageRow> => {
+        const [msg] = (await t('messages')
+          .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
+          .returning('*')) as MessageRow[];
+        if (msg.direction === 'outbound') {
+          const contact: ContactRow | undefined = msg.contact_id ? await t('contacts').where({ id: msg.contact_id }).first() : undefined;
+          await eventsRepo(db).record(
+            { workspace_id: msg.workspace_id, type: 'message.new', subject_type: 'message', subject_id: msg.id, data: messageEventData(msg, contact) },
+            t,
+          );
+        }
+        return msg;
+      };
+      return row.direction === 'outbound' ? trx.transaction(write) : write(trx);
     },
 
     /**

@@ -52,6 +52,9 @@ export interface PhoneListFilter {
 
 export type PhonePatch = Partial<Omit<PhoneRow, 'id' | 'workspace_id' | 'created_at' | 'updated_at'>>;
 
+/** Runs inside the write's transaction with the row before (undefined on create) and after (undefined on delete). */
+export type PhoneChangeHook = (change: { before?: PhoneRow; after?: PhoneRow }, trx: Knex) => Promise<void>;
+
 /** Which unique rule a failed phone insert or update broke, if any. */
 export function phoneConflictOf(err: unknown): 'number' | 'default' | undefined {
   const e = err as { code?: string; constraint?: string };
@@ -63,12 +66,13 @@ export function phoneConflictOf(err: unknown): 'number' | 'default' | undefined 
 export function phonesRepo(db: Knex) {
   return {
     /** Insert a phone; when it is the default, the previous default stops being one in the same transaction. */
-    async create(row: NewPhone): Promise<PhoneRow> {
+    async create(row: NewPhone, onChange?: PhoneChangeHook): Promise<PhoneRow> {
       return db.transaction(async (trx) => {
         if (row.is_default) await trx('phones').where({ workspace_id: row.workspace_id, is_default: true }).update({ is_default: false });
         const [phone] = await trx('phones')
           .insert({ ...row, phone_capability: JSON.stringify(row.phone_capability ?? DEFAULT_CAPABILITY) })
           .returning('*');
+        await onChange?.({ after: phone as PhoneRow }, trx);
         return phone as PhoneRow;
       });
     },
@@ -98,18 +102,26 @@ export function phonesRepo(db: Knex) {
     },
 
     /** Change the given fields; making a phone the default unsets the previous default in the same transaction. */
-    async update(workspaceId: string, id: string, patch: PhonePatch): Promise<PhoneRow | undefined> {
+    async update(workspaceId: string, id: string, patch: PhonePatch, onChange?: PhoneChangeHook): Promise<PhoneRow | undefined> {
       return db.transaction(async (trx) => {
+        const before = onChange ? ((await trx('phones').where({ workspace_id: workspaceId, id }).forUpdate().first()) as PhoneRow | undefined) : undefined;
         if (patch.is_default) {
           await trx('phones').where({ workspace_id: workspaceId, is_default: true }).whereNot({ id }).update({ is_default: false });
         }
         const values: Record<string, unknown> = { ...patch, updated_at: trx.fn.now() };
         if (patch.phone_capability) values.phone_capability = JSON.stringify(patch.phone_capability);
         const [row] = await trx('phones').where({ workspace_id: workspaceId, id }).update(values).returning('*');
+        if (row && before) await onChange?.({ before, after: row as PhoneRow }, trx);
         return row as PhoneRow | undefined;
       });
     },
 
-    delete: (workspaceId: string, id: string): Promise<number> => db('phones').where({ workspace_id: workspaceId, id }).delete(),
+    async delete(workspaceId: string, id: string, onChange?: PhoneChangeHook): Promise<number> {
+      return db.transaction(async (trx) => {
+        const rows = (await trx('phones').where({ workspace_id: workspaceId, id }).delete().returning('*')) as PhoneRow[];
+        for (const before of rows) await onChange?.({ before }, trx);
+        return rows.length;
+      });
+    },
   };
 }

@@ -60,6 +60,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       ADMIN_TOKEN: 'test-admin-token-0123456789',
       EXPORT_DIR: exportDir,
       LOG_LEVEL: 'warn',
+      // Media URLs in tests name example.com, which does not resolve offline; loopback stays refused (lib/outbound-url.ts).
+      OUTBOUND_ALLOWED_HOSTS: 'example.com',
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );

@@ -71,7 +71,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     expect(row.delivered_at).toBeTruthy();
     expect(new Date(row.delivered_at as string).getTime()).toBeGreaterThanOrEqual(new Date(row.sent_at as string).getTime());
     const types = (await h.db('events').where({ subject_id: res.body.id }).orderBy('occurred_at')).map((e) => e.type);
-    expect(types).toEqual(['message.sent', 'message.delivered']);
+    expect(types).toEqual(['message.new', 'message.sent', 'message.delivered']);
   });
 
   it('sends through Twilio: exactly one form-encoded request with basic auth and the status callback', async () => {

@@ -24,7 +24,13 @@ beforeAll(async () => {
   const message = await h.db('messages')
     .insert({ workspace_id: a.id, channel: 'sms', direction: 'outbound', from_address: '+15005550006', to_address: '+14155550100', content: 'secret of A', status: 'scheduled', send_at: new Date(Date.now() + 3_600_000) })
     .returning('id');
+  const keyword = await h.http.post(`/api/v1/workspace/${a.id}/phones/${phone[0].id}/keywords`).set(a.seax).send({ name: 'price', reply: 'A secret of A' });
+  const automation = await h.http.post('/api/automations').set(a.zagely).send({ name: 'A bot', trigger_type: 'keyword', trigger_value: 'hi', response_content: 'hello' });
+  const template = await h.http.post('/api/templates').set(a.zagely).send({ name: 'A template', content: 'Hi {{ name }}' });
   Object.assign(ids, {
+    keyword_id: keyword.body.id,
+    automation: automation.body.data.id,
+    template: template.body.id,
     message: message[0].id,
     contact: contact.body.data.id, contact_id: contact.body.data.id, group: group.body.data.id, label_id: label.id,
     phone_id: phone[0].id, session: phone[0].id, id: key.id, job: job[0].id, job_id: job[0].id,

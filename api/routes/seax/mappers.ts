@@ -1,6 +1,8 @@
+import type { AutoReplyRow } from '../../../db/repositories/auto-replies';
 import type { LabelRow } from '../../../db/repositories/labels';
 import { DEFAULT_CAPABILITY, type PhoneRow } from '../../../db/repositories/phones';
 import type { SeaxContact } from '../../schemas/seax/contacts';
+import type { SeaxKeyword } from '../../schemas/seax/keywords';
 import type { SeaxLabel } from '../../schemas/seax/labels';
 import type { SeaxPhone } from '../../schemas/seax/phones';
 import type { ContactView } from '../../services/contacts';
@@ -14,7 +16,8 @@ const recipient = (value: Record<string, unknown> | null): Recipient =>
     ? { id: typeof value.id === 'string' ? value.id : '', type: value.type, receiver: value.receiver }
     : null;
 
-export function toSeaxPhone(p: PhoneRow): SeaxPhone {
+/** `keywords`: the phone's keywords, already mapped (toSeaxKeyword). */
+export function toSeaxPhone(p: PhoneRow, keywords: SeaxKeyword[] = []): SeaxPhone {
   return {
     name: p.name,
     enabled: p.enabled,
@@ -42,7 +45,7 @@ export function toSeaxPhone(p: PhoneRow): SeaxPhone {
     verified_caller: null,
     byoc_trunk: null,
     users: [],
-    keywords: [],
+    keywords,
     unread_count: 0,
   };
 }
@@ -71,5 +74,26 @@ export function toSeaxContact(c: ContactView): SeaxContact {
     created_time: c.created_at.toISOString(),
     updated_time: c.updated_at.toISOString(),
     contact_labels: c.labels.map(toSeaxLabel),
+  };
+}
+
+/** A SeaX keyword from its auto_replies row; `labels` holds at least the labels its contact_label_ids name. */
+export function toSeaxKeyword(k: AutoReplyRow, labels: ReadonlyMap<string, LabelRow>): SeaxKeyword {
+  return {
+    name: k.trigger_value ?? k.name,
+    reply: k.response_content ?? '',
+    enabled_auto_reply: k.is_active,
+    enabled_contact_label: k.enabled_contact_label,
+    keep_dnc_label_only: k.keep_dnc_label_only,
+    id: k.id,
+    phone_id: k.phone_id ?? '',
+    priority: k.priority,
+    match_mode: k.match_mode,
+    contact_labels: k.contact_label_ids.flatMap((id) => {
+      const l = labels.get(id);
+      return l ? [toSeaxLabel(l)] : [];
+    }),
+    created_time: k.created_at.toISOString(),
+    updated_time: k.updated_at.toISOString(),
   };
 }

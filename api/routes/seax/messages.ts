@@ -6,6 +6,7 @@ import { seaxSendMessageBody, seaxSendWhatsAppBody } from '../../schemas/message
 import { workspaceId } from '../../schemas/seax/common';
 import { messageService, type ContentType } from '../../services/messages';
 import { phoneOrFail } from '../../services/contacts';
+import { outboundUrlGuard } from '../../services/outbound-urls';
 import { seaxMessage } from '../messages-views';
 
 const TAG = 'SeaX Messages';
@@ -23,6 +24,8 @@ export function mediaTypeOf(url: string): Exclude<ContentType, 'text' | 'templat
 /** SeaX single sends: SMS/MMS (`send_message`) and WhatsApp (`send_whatsapp_message`, `send_message/wabp_template_message`). */
 export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDeps) {
   const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
+  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+  const mediaFields = (urls: string[] | undefined) => (urls ?? []).map((url, i) => ({ field: `media_urls.${i}`, url }));
   const whatsapp = (path: string) =>
     route({
       method: 'post',
@@ -38,6 +41,7 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
         const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
         const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
         const media = body.media_urls ?? [];
+        await assertPublicUrls(mediaFields(media));
         const m = await service.send(ws, {
           channel: 'whatsapp',
           sender,
@@ -67,6 +71,7 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
         const principal = principalOf(ctx);
         const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
         const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
+        await assertPublicUrls(mediaFields(body.media_urls));
         const m = await service.send(ws, {
           channel: 'sms',
           sender,

@@ -4,6 +4,7 @@ import { route, type RouteSpec } from '../../routing';
 import { pageOf, workspaceParams } from '../../schemas/seax/common';
 import { phoneCreateBody, phoneList, phoneListQuery, phoneParams, phoneUpdateBody, phoneView } from '../../schemas/seax/phones';
 import { phoneService } from '../../services/phones';
+import { seaxKeywordsOf } from './keywords';
 import { toSeaxPhone } from './mappers';
 
 const TAG = 'SeaX Phones';
@@ -23,8 +24,11 @@ export function seaxPhoneRoutes({ db }: ApiDeps): RouteSpec[] {
       params: phoneParams,
       body: phoneUpdateBody,
       response: phoneView,
-      handler: async (ctx, { params, body }) =>
-        toSeaxPhone(await phones.update(workspaceFromPath(ctx), params.phone_id, body, principalOf(ctx).defaultCountry)),
+      handler: async (ctx, { params, body }) => {
+        const workspaceId = workspaceFromPath(ctx);
+        const phone = await phones.update(workspaceId, params.phone_id, body, principalOf(ctx).defaultCountry);
+        return toSeaxPhone(phone, (await seaxKeywordsOf(db, workspaceId, [phone.id])).get(phone.id));
+      },
     });
 
   return [
@@ -44,7 +48,8 @@ export function seaxPhoneRoutes({ db }: ApiDeps): RouteSpec[] {
           { isOwned: query.is_owned ? true : undefined, enabled: query.enabled, voiceAvailable: query.voice_available },
           pageOf(query),
         );
-        return { data: rows.map(toSeaxPhone), total };
+        const keywords = await seaxKeywordsOf(db, workspaceFromPath(ctx), rows.map((p) => p.id));
+        return { data: rows.map((p) => toSeaxPhone(p, keywords.get(p.id))), total };
       },
     }),
     route({
@@ -67,7 +72,11 @@ export function seaxPhoneRoutes({ db }: ApiDeps): RouteSpec[] {
       ability: 'sessions.read',
       params: phoneParams,
       response: phoneView,
-      handler: async (ctx, { params }) => toSeaxPhone(await phones.get(workspaceFromPath(ctx), params.phone_id)),
+      handler: async (ctx, { params }) => {
+        const workspaceId = workspaceFromPath(ctx);
+        const phone = await phones.get(workspaceId, params.phone_id);
+        return toSeaxPhone(phone, (await seaxKeywordsOf(db, workspaceId, [phone.id])).get(phone.id));
+      },
     }),
     update('patch'),
     update('put'),

@@ -5,6 +5,7 @@ import { route } from '../../routing';
 import { messageListQuery, messageParams, rescheduleBody, zagelySendBody } from '../../schemas/messages';
 import { phoneOrFail } from '../../services/contacts';
 import { messageService } from '../../services/messages';
+import { outboundUrlGuard } from '../../services/outbound-urls';
 import { zagelyMessage } from '../messages-views';
 import { page } from './views';
 
@@ -13,6 +14,7 @@ const TAG = 'Messages';
 /** Zagely messages: send (SMS as an extension beside WhatsApp), list, show, and scheduled-message management. */
 export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: ApiDeps) {
   const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
+  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
   const listed = async (workspaceId: string, id: string) => zagelyMessage(await service.getListed(workspaceId, id));
   const cancel = (method: 'post' | 'delete', path: string) =>
     route({
@@ -45,6 +47,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
         if (!sessionId) throw ValidationError.field('session_id', 'The session_id field is required unless the API key is bound to a session.');
         const sender = await service.senderById(principal.workspaceId, sessionId, 'session_id');
         const to = phoneOrFail(body.to, 'to', principal.defaultCountry);
+        if (body.media_url) await assertPublicUrls([{ field: 'media_url', url: body.media_url }]);
         const m = await service.send(principal.workspaceId, {
           channel: body.channel,
           sender,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TemplateRow } from '../../../db/repositories/templates';
 import type { ApiDeps } from '../../context';
+import { outboundUrlGuard } from '../../services/outbound-urls';
 import { principalOf } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { messageResponse, paginated } from '../../schemas/zagely/common';
@@ -34,8 +35,11 @@ export const toTemplate = (t: TemplateRow): z.infer<typeof templateView> => ({
 });
 
 /** Zagely message templates: CRUD and preview (rendered by domain/template.ts). */
-export function zagelyTemplateRoutes({ db }: ApiDeps): RouteSpec[] {
+export function zagelyTemplateRoutes({ db, config }: ApiDeps): RouteSpec[] {
   const templates = templateService(db);
+  // Template media is sent by carriers on our behalf: refuse private targets (SSRF) like message media.
+  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+  const mediaOf = (url: string | null | undefined) => (url ? [{ field: 'media_url', url }] : []);
 
   return PREFIXES.flatMap((base) => [
     route({
@@ -61,7 +65,10 @@ export function zagelyTemplateRoutes({ db }: ApiDeps): RouteSpec[] {
       body: templateCreateBody,
       status: 201,
       response: templateView,
-      handler: async (ctx, { body }) => toTemplate(await templates.create(principalOf(ctx).workspaceId, body)),
+      handler: async (ctx, { body }) => {
+        await assertPublicUrls(mediaOf(body.media_url));
+        return toTemplate(await templates.create(principalOf(ctx).workspaceId, body));
+      },
     }),
     route({
       method: 'get',
@@ -84,7 +91,10 @@ export function zagelyTemplateRoutes({ db }: ApiDeps): RouteSpec[] {
         params: templateParams,
         body: templateUpdateBody,
         response: z.object({ data: templateView }),
-        handler: async (ctx, { params, body }) => ({ data: toTemplate(await templates.update(principalOf(ctx).workspaceId, params.template, body)) }),
+        handler: async (ctx, { params, body }) => {
+          await assertPublicUrls(mediaOf(body.media_url));
+          return { data: toTemplate(await templates.update(principalOf(ctx).workspaceId, params.template, body)) };
+        },
       }),
     ),
     route({
