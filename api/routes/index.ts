@@ -11,6 +11,7 @@ import { carrierCallbackRoutes, simulatorRoutes } from './callbacks/carriers';
 import { healthRoutes, meRoutes } from './system';
 import { zagelyAutomationRoutes } from './zagely/automations';
 import { zagelyContactRoutes } from './zagely/contacts';
+import { zagelyConversationRoutes } from './zagely/conversations';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
 import { zagelyKeyRoutes } from './zagely/keys';
@@ -40,6 +41,7 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...zagelyKeyRoutes(deps),
     ...zagelySessionRoutes(deps),
     ...zagelyMessageRoutes(deps),
+    ...zagelyConversationRoutes(deps),
     ...zagelyAutomationRoutes(deps),
     ...zagelyTemplateRoutes(deps),
   ];

@@ -28,6 +28,35 @@ export const seaxSendWhatsAppBody = z.object({
   transactional,
 });
 
+/**
+ * `send_message/wabp_template_message`: the WhatsApp body plus the template fields of SeaX's multi-channel overview
+ * (`template_name`, `template_language`, `components`). With `template_name` the message is an approved template and
+ * `message` is optional; without it `message` is required as for send_whatsapp_message.
+ */
+export const seaxSendWabpTemplateBody = seaxSendWhatsAppBody
+  .extend({
+    message: z.string().trim().max(4096).optional(),
+    template_name: z.string().trim().min(1, { message: 'must not be empty' }).max(512).optional().meta({ description: 'An approved WhatsApp template; makes the message a template send.', example: 'order_confirmation' }),
+    template_language: z
+      .string()
+      .trim()
+      .regex(/^[a-z]{2,3}(_[A-Za-z0-9]{2,8})?$/, { message: 'must be a WhatsApp language code such as en_US' })
+      .optional()
+      .meta({ description: 'Default en_US.', example: 'en_US' }),
+    components: z
+      .array(z.record(z.string(), z.unknown(), { error: 'must be an object such as {type, parameters}' }), { error: 'must be an array of template components' })
+      .max(20)
+      .optional()
+      .meta({ description: 'Template components (header/body/button parameters) as the WhatsApp Cloud API takes them.' }),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.template_name && !b.message) ctx.addIssue({ code: 'custom', path: ['message'], message: 'The message field is required.' });
+    if (b.template_name && b.media_urls?.length) ctx.addIssue({ code: 'custom', path: ['media_urls'], message: 'A template send takes its media from components, not media_urls.' });
+    for (const field of ['template_language', 'components'] as const) {
+      if (b[field] !== undefined && !b.template_name) ctx.addIssue({ code: 'custom', path: [field], message: `The ${field} field needs template_name.` });
+    }
+  });
+
 export const ZAGELY_TYPES = ['text', 'image', 'video', 'audio', 'document'] as const;
 
 export const zagelySendBody = z

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { z } from 'zod';
+import { carrierCredentialsSchemas } from '../../activities/carriers';
+import { encryptPhoneCredentials } from '../../activities/carriers/registry';
+import { parseEncryptionKey } from '../../activities/carriers/secrets';
 import {
   DEFAULT_CAPABILITY,
   phoneConflictOf,
@@ -39,6 +43,27 @@ export interface PhoneInput {
   wabp_recipient?: Recipient;
   whatsapp_business_account_phone_id?: string | null;
   whatsapp_status?: string | null;
+  /** Write-only carrier credentials, validated against the provider's schema and stored encrypted; null clears them. */
+  credentials?: Record<string, unknown> | null;
+}
+
+export interface PhoneServiceOptions {
+  /** CREDENTIALS_ENCRYPTION_KEY: one key, or a comma-separated list during a rotation (the first encrypts). */
+  encryptionKey?: string;
+}
+
+const NEEDS_CREDENTIALS = (source: string) => source !== 'SIMULATOR';
+
+/** The provider schema's issues as `credentials.<field>` errors. */
+function credentialsError(error: z.ZodError): ValidationError {
+  const errors: Record<string, string[]> = {};
+  const add = (field: string, message: string) => (errors[field] ??= []).push(`The ${field} field: ${message}`);
+  for (const issue of error.issues) {
+    const field = ['credentials', ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) add(`${field}.${key}`, 'is not a credential of this provider');
+    else add(field, issue.message);
+  }
+  return new ValidationError(errors);
 }
 
 const RECIPIENTS = ['call_recipient', 'sms_recipient', 'wabp_recipient'] as const;
@@ -47,8 +72,35 @@ const RECIPIENTS = ['call_recipient', 'sms_recipient', 'wabp_recipient'] as cons
 const withId = (r: Recipient | undefined) => (r ? { id: randomUUID(), type: r.type, receiver: r.receiver } : r);
 
 /** Sender phones (SeaX phones, Zagely sessions): numbers normalised to E.164, unique per workspace, one default. */
-export function phoneService(db: Knex) {
+export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
   const repo = phonesRepo(db);
+  const encryptionKey = opts.encryptionKey
+    ?.split(',')
+    .map((k) => k.trim())
+    .find(Boolean);
+
+  /**
+   * Validates credentials for `source` and answers how to encrypt them for a phone id (null: nothing to store,
+   * SIMULATOR needs none). Without a usable CREDENTIALS_ENCRYPTION_KEY they cannot be stored: 422 naming credentials.
+   */
+  function credentialsCipher(source: string, credentials: Record<string, unknown>): ((phoneId: string) => string) | null {
+    const schema = carrierCredentialsSchemas[source as keyof typeof carrierCredentialsSchemas];
+    if (!schema) throw ValidationError.field('credentials', `The source ${source} takes no credentials.`);
+    const parsed = schema.safeParse(credentials);
+    if (!parsed.success) throw credentialsError(parsed.error);
+    if (!NEEDS_CREDENTIALS(source)) return null;
+    if (!encryptionKey) throw ValidationError.field('credentials', 'The server lacks CREDENTIALS_ENCRYPTION_KEY, so credentials cannot be stored.');
+    try {
+      parseEncryptionKey(encryptionKey);
+    } catch {
+      throw ValidationError.field('credentials', 'The server’s CREDENTIALS_ENCRYPTION_KEY is not a valid key, so credentials cannot be stored.');
+    }
+    const value = parsed.data;
+    return (phoneId) => encryptPhoneCredentials(phoneId, value, encryptionKey);
+  }
+
+  /** The WhatsApp Cloud phone-number-id (SeaX's whatsapp_business_account_phone_id) is the provider's sender id. */
+  const providerSenderIdOf = (source: string, waPhoneId: string | null | undefined) => (source === 'WHATSAPP_CLOUD' ? (waPhoneId ?? null) : null);
 
   /**
    * session.connected when a phone starts being usable (created enabled, or enabled), session.disconnected when it
@@ -75,7 +127,7 @@ export function phoneService(db: Knex) {
 
   /** The columns the input sets, with the number normalised (`country`, else the workspace's, reads local numbers). */
   function patchOf(input: PhoneInput, defaultCountry: string, current?: PhoneRow): PhonePatch {
-    const { phone: rawPhone, phone_capability: capability, ...rest } = input;
+    const { phone: rawPhone, phone_capability: capability, credentials: _credentials, ...rest } = input;
     const patch: PhonePatch = {};
     for (const [key, value] of Object.entries(rest)) {
       if (value !== undefined) (patch as Record<string, unknown>)[key] = value;
@@ -101,8 +153,15 @@ export function phoneService(db: Knex) {
     async create(workspaceId: string, input: PhoneInput & { phone: string }, defaultCountry: string): Promise<PhoneRow> {
       const patch = patchOf(input, defaultCountry);
       const phone = patch.phone as string;
+      const source = patch.source ?? 'SIMULATOR';
+      const cipher = input.credentials ? credentialsCipher(source, input.credentials) : null;
+      const providerSenderId = providerSenderIdOf(source, patch.whatsapp_business_account_phone_id);
       return repo
-        .create({ ...patch, workspace_id: workspaceId, phone, name: patch.name ?? phone }, sessionEvents)
+        .create(
+          { ...patch, workspace_id: workspaceId, phone, name: patch.name ?? phone, ...(providerSenderId ? { provider_sender_id: providerSenderId } : {}) },
+          sessionEvents,
+          cipher ?? undefined,
+        )
         .catch((err: unknown) => rethrow(err, phone));
     },
 
@@ -111,6 +170,19 @@ export function phoneService(db: Knex) {
       const current = await repo.get(workspaceId, id);
       if (!current) throw notFound('Phone');
       const patch = patchOf(input, defaultCountry, current);
+      const source = patch.source ?? current.source;
+      const sourceChanged = source !== current.source;
+      if (input.credentials) {
+        const cipher = credentialsCipher(source, input.credentials);
+        patch.credentials_encrypted = cipher ? cipher(id) : null;
+      } else if (input.credentials === null || (sourceChanged && !NEEDS_CREDENTIALS(source))) {
+        patch.credentials_encrypted = null;
+      } else if (sourceChanged) {
+        throw ValidationError.field('credentials', `Changing the source to ${source} needs the provider’s credentials.`);
+      }
+      if (sourceChanged || patch.whatsapp_business_account_phone_id !== undefined) {
+        patch.provider_sender_id = providerSenderIdOf(source, patch.whatsapp_business_account_phone_id !== undefined ? patch.whatsapp_business_account_phone_id : current.whatsapp_business_account_phone_id);
+      }
       const row = await repo.update(workspaceId, id, patch, sessionEvents).catch((err: unknown) => rethrow(err, patch.phone));
       if (!row) throw notFound('Phone');
       return row;

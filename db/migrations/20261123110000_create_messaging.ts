@@ -81,13 +81,16 @@ export async function up(knex: Knex): Promise<void> {
   // The events outbox: written in the same transaction as the change it describes; webhooks deliver from here.
   await knex.schema.createTable('events', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
+    // Insertion order (occurred_at is the transaction's start time, shared by all its events). Across concurrent
+    // transactions seq is not commit order: a reader that tails this table must allow for gaps that fill in later.
+    t.bigIncrements('seq', { primaryKey: false });
     t.uuid('workspace_id').notNullable().references('workspaces.id').onDelete('CASCADE');
     t.text('type').notNullable(); // message.sent, contact.created, …
     t.text('subject_type'); // message | conversation | contact | session | campaign
     t.uuid('subject_id');
     t.jsonb('data').notNullable();
     t.timestamp('occurred_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.index(['workspace_id', 'occurred_at']);
+    t.index(['workspace_id', 'seq']);
     t.index(['subject_id']);
   });
 

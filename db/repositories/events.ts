@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 
 export interface EventRow {
   id: string;
+  seq: number;
   workspace_id: string;
   type: string;
   subject_type: string | null;
@@ -29,6 +30,6 @@ export function eventsRepo(db: Knex) {
           if (filter.type) q.andWhere({ type: filter.type });
           if (filter.subjectId) q.andWhere({ subject_id: filter.subjectId });
         })
-        .orderBy([{ column: 'occurred_at' }, { column: 'id' }]),
+        .orderBy('seq'),
   };
 }

@@ -32,6 +32,10 @@ export interface PhoneRow {
   whatsapp_business_account_phone_id: string | null;
   whatsapp_status: string | null;
   status: string;
+  /** AES-256-GCM ciphertext bound to the phone id (activities/carriers/registry.ts); never returned by the API. */
+  credentials_encrypted?: string | null;
+  /** The provider's own id for the sender (the WhatsApp Cloud phone-number-id); inbound callbacks are matched on it. */
+  provider_sender_id?: string | null;
   daily_limit: number | null;
   warmup_enabled: boolean;
   created_at: Date;
@@ -65,13 +69,19 @@ export function phoneConflictOf(err: unknown): 'number' | 'default' | undefined 
 /** Sender phones (a Zagely "session"), always scoped by workspace. */
 export function phonesRepo(db: Knex) {
   return {
-    /** Insert a phone; when it is the default, the previous default stops being one in the same transaction. */
-    async create(row: NewPhone, onChange?: PhoneChangeHook): Promise<PhoneRow> {
+    /**
+     * Insert a phone; when it is the default, the previous default stops being one in the same transaction.
+     * `credentialsFor` encrypts credentials bound to the new row's id; they are written in the same transaction.
+     */
+    async create(row: NewPhone, onChange?: PhoneChangeHook, credentialsFor?: (phoneId: string) => string): Promise<PhoneRow> {
       return db.transaction(async (trx) => {
         if (row.is_default) await trx('phones').where({ workspace_id: row.workspace_id, is_default: true }).update({ is_default: false });
-        const [phone] = await trx('phones')
+        let [phone] = await trx('phones')
           .insert({ ...row, phone_capability: JSON.stringify(row.phone_capability ?? DEFAULT_CAPABILITY) })
           .returning('*');
+        if (credentialsFor) {
+          [phone] = await trx('phones').where({ id: phone.id }).update({ credentials_encrypted: credentialsFor(phone.id as string) }).returning('*');
+        }
         await onChange?.({ after: phone as PhoneRow }, trx);
         return phone as PhoneRow;
       });

@@ -70,7 +70,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     const row = await waitForStatus(res.body.id, ['delivered']);
     expect(row.delivered_at).toBeTruthy();
     expect(new Date(row.delivered_at as string).getTime()).toBeGreaterThanOrEqual(new Date(row.sent_at as string).getTime());
-    const types = (await h.db('events').where({ subject_id: res.body.id }).orderBy('occurred_at')).map((e) => e.type);
+    const types = (await h.db('events').where({ subject_id: res.body.id }).orderBy('seq')).map((e) => e.type);
     expect(types).toEqual(['message.new', 'message.sent', 'message.delivered']);
   });
 

@@ -13,6 +13,7 @@ const PHONE_FIELDS = [
   'enabled_generic_reply', 'enabled_dnc_reply', 'type', 'source', 'phone_capability', 'is_default', 'enabled_recipient',
   'whatsapp_business_account_phone_id', 'dialpad_available', 'created_time', 'updated_time', 'id', 'call_recipient',
   'sms_recipient', 'wabp_recipient', 'verified_caller', 'byoc_trunk', 'users', 'keywords', 'unread_count',
+  'has_credentials', // extension: carrier credentials are write-only
 ];
 
 beforeAll(async () => {

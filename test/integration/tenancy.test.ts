@@ -1,4 +1,5 @@
 import { protectedRouteSpecs } from '../../api/routes';
+import { insertCarrierPhone } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 
 /**
@@ -27,7 +28,10 @@ beforeAll(async () => {
   const keyword = await h.http.post(`/api/v1/workspace/${a.id}/phones/${phone[0].id}/keywords`).set(a.seax).send({ name: 'price', reply: 'A secret of A' });
   const automation = await h.http.post('/api/automations').set(a.zagely).send({ name: 'A bot', trigger_type: 'keyword', trigger_value: 'hi', response_content: 'hello' });
   const template = await h.http.post('/api/templates').set(a.zagely).send({ name: 'A template', content: 'Hi {{ name }}' });
+  const simA = await insertCarrierPhone(h.db, { workspaceId: a.id, phone: '+15005550160', source: 'SIMULATOR' });
+  const inbound = await h.http.post('/simulator/inbound').send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
   Object.assign(ids, {
+    conversation: inbound.body.data.conversation_id,
     keyword_id: keyword.body.id,
     automation: automation.body.data.id,
     template: template.body.id,

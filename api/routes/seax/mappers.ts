@@ -47,6 +47,7 @@ export function toSeaxPhone(p: PhoneRow, keywords: SeaxKeyword[] = []): SeaxPhon
     users: [],
     keywords,
     unread_count: 0,
+    has_credentials: !!p.credentials_encrypted,
   };
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../../context';
 import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
-import { seaxSendMessageBody, seaxSendWhatsAppBody } from '../../schemas/messages';
+import { seaxSendMessageBody, seaxSendWabpTemplateBody, seaxSendWhatsAppBody } from '../../schemas/messages';
 import { workspaceId } from '../../schemas/seax/common';
 import { messageService, type ContentType } from '../../services/messages';
 import { phoneOrFail } from '../../services/contacts';
@@ -26,36 +26,32 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
   const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
   const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
   const mediaFields = (urls: string[] | undefined) => (urls ?? []).map((url, i) => ({ field: `media_urls.${i}`, url }));
-  const whatsapp = (path: string) =>
-    route({
-      method: 'post',
-      path,
-      tag: TAG,
-      summary: 'Send one WhatsApp message (text, or media from media_urls)',
-      ability: 'messages.send',
-      params,
-      body: seaxSendWhatsAppBody,
-      handler: async (ctx, { body }) => {
-        const ws = workspaceFromPath(ctx);
-        const principal = principalOf(ctx);
-        const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
-        const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
-        const media = body.media_urls ?? [];
-        await assertPublicUrls(mediaFields(media));
-        const m = await service.send(ws, {
-          channel: 'whatsapp',
-          sender,
-          to,
-          content: body.message,
-          mediaUrls: media,
-          contentType: media.length ? mediaTypeOf(media[0]) : 'text',
-          ...(body.send_at ? { sendAt: new Date(body.send_at) } : {}),
-          transactional: body.transactional,
-          apiKeyId: principal.keyId,
-        });
-        return seaxMessage(m, 'message');
-      },
+  type WhatsAppBody = z.output<typeof seaxSendWhatsAppBody> | z.output<typeof seaxSendWabpTemplateBody>;
+  const whatsappHandler = async (ctx: Parameters<typeof workspaceFromPath>[0], body: WhatsAppBody) => {
+    const ws = workspaceFromPath(ctx);
+    const principal = principalOf(ctx);
+    const sender = await service.senderByNumber(ws, phoneOrFail(body.phone_number, 'phone_number', principal.defaultCountry), 'phone_number');
+    const to = phoneOrFail(body.to_phone_number, 'to_phone_number', principal.defaultCountry);
+    const media = body.media_urls ?? [];
+    await assertPublicUrls(mediaFields(media));
+    const template =
+      'template_name' in body && body.template_name
+        ? { name: body.template_name, language: body.template_language ?? 'en_US', ...(body.components ? { components: body.components } : {}) }
+        : undefined;
+    const m = await service.send(ws, {
+      channel: 'whatsapp',
+      sender,
+      to,
+      content: body.message ?? null,
+      mediaUrls: media,
+      contentType: template ? 'template' : media.length ? mediaTypeOf(media[0]) : 'text',
+      ...(template ? { template } : {}),
+      ...(body.send_at ? { sendAt: new Date(body.send_at) } : {}),
+      transactional: body.transactional,
+      apiKeyId: principal.keyId,
     });
+    return seaxMessage(m, 'message');
+  };
   return [
     route({
       method: 'post',
@@ -86,7 +82,26 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
         return seaxMessage(m);
       },
     }),
-    whatsapp('/api/v1/workspace/:workspace_id/send_whatsapp_message'),
-    whatsapp('/api/v1/workspace/:workspace_id/send_message/wabp_template_message'),
+    route({
+      method: 'post',
+      path: '/api/v1/workspace/:workspace_id/send_whatsapp_message',
+      tag: TAG,
+      summary: 'Send one WhatsApp message (text, or media from media_urls)',
+      ability: 'messages.send',
+      params,
+      body: seaxSendWhatsAppBody,
+      handler: (ctx, { body }) => whatsappHandler(ctx, body),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/workspace/:workspace_id/send_message/wabp_template_message',
+      tag: TAG,
+      summary: 'Send one WhatsApp message: an approved template (template_name), or text/media',
+      description: 'With `template_name` the message is a template send (`template_language` defaults to en_US, `components` as the WhatsApp Cloud API takes them) and `message` is optional.',
+      ability: 'messages.send',
+      params,
+      body: seaxSendWabpTemplateBody,
+      handler: (ctx, { body }) => whatsappHandler(ctx, body),
+    }),
   ];
 }

@@ -11,8 +11,8 @@ const TAG = 'SeaX Phones';
 const BASE = '/api/v1/workspace/:workspace_id/phones';
 
 /** SeaX sender phones: list with filters, create, read, update (PATCH, PUT as an alias), delete. */
-export function seaxPhoneRoutes({ db }: ApiDeps): RouteSpec[] {
-  const phones = phoneService(db);
+export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
+  const phones = phoneService(db, { encryptionKey: config.CREDENTIALS_ENCRYPTION_KEY });
 
   const update = (method: 'patch' | 'put') =>
     route({
@@ -57,7 +57,8 @@ export function seaxPhoneRoutes({ db }: ApiDeps): RouteSpec[] {
       path: BASE,
       tag: TAG,
       summary: 'Add a phone number',
-      description: 'The number is normalised to E.164 and must be unique in the workspace. Answers 200 with the phone, as SeaX (FastAPI) does.',
+      description:
+        'The number is normalised to E.164 and must be unique in the workspace. Answers 200 with the phone, as SeaX (FastAPI) does. `credentials` (write-only) are stored encrypted in the same transaction.',
       ability: '*',
       params: workspaceParams,
       body: phoneCreateBody,

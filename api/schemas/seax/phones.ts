@@ -71,10 +71,20 @@ const phoneFields = {
   whatsapp_status: clearableText(32),
 };
 
+const credentialsInput = z
+  .record(z.string(), z.unknown(), { error: 'must be an object of the provider’s credentials' })
+  .meta({
+    description:
+      'Write-only (extension): the carrier credentials for `source`, validated against the provider’s fields and stored encrypted; never returned (see `has_credentials`). ' +
+      'TWILIO: {accountSid, authToken}; WHATSAPP_CLOUD: {accessToken, appSecret, verifyToken?} (the phone-number-id is `whatsapp_business_account_phone_id`); SIMULATOR: none. ' +
+      'Changing `source` to a carrier needs them in the same request.',
+    example: { accountSid: 'AC00000000000000000000000000000000', authToken: '0123456789abcdef0123456789abcdef' },
+  });
+
 const phoneNumberInput = requiredText(64).meta({ description: 'Normalised to E.164; read in `country` (or the workspace’s country) without a + prefix.', example: '+15551234567' });
 
-export const phoneCreateBody = z.object(phoneFields).partial().extend({ phone: phoneNumberInput });
-export const phoneUpdateBody = z.object({ ...phoneFields, phone: phoneNumberInput }).partial();
+export const phoneCreateBody = z.object(phoneFields).partial().extend({ phone: phoneNumberInput, credentials: credentialsInput.optional() });
+export const phoneUpdateBody = z.object({ ...phoneFields, phone: phoneNumberInput, credentials: credentialsInput.nullable().meta({ description: 'null removes them.' }) }).partial();
 
 export type PhoneCreateBody = z.output<typeof phoneCreateBody>;
 export type PhoneUpdateBody = z.output<typeof phoneUpdateBody>;
@@ -119,6 +129,7 @@ export const phoneView = z.object({
   users: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Users assigned to the phone: not modelled, always empty.' }),
   keywords: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Keyword auto-replies of the phone (empty until keywords are served).' }),
   unread_count: z.number().int().meta({ description: 'Unread inbound conversations: read state is not tracked yet, always 0.' }),
+  has_credentials: z.boolean().meta({ description: 'Extension: whether carrier credentials are stored (they are never returned).' }),
 });
 export type SeaxPhone = z.infer<typeof phoneView>;
 
