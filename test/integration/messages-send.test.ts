@@ -3,6 +3,7 @@ import { encryptPhoneCredentials } from '../../activities/carriers/registry';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { waitForStatus, type MessageRowLike } from '../helpers/messages';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;
@@ -11,17 +12,7 @@ let ws: TestWorkspace;
 let sim: PhoneRow;
 let tw: PhoneRow;
 
-type Row = Record<string, unknown> & { status: string };
 
-async function waitForStatus(id: string, statuses: string[], timeoutMs = 20_000): Promise<Row> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const row = (await h.db('messages').where({ id }).first()) as Row;
-    if (statuses.includes(row.status)) return row;
-    if (Date.now() > until) throw new Error(`message ${id} is ${row.status}, expected ${statuses.join('|')}: ${JSON.stringify(row)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const seaxSend = (body: Record<string, unknown>, w: TestWorkspace = ws) => h.http.post(`/api/v1/workspace/${w.id}/send_message`).set(w.seax).send(body);
 
@@ -52,7 +43,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'queued', from_phone: sim.phone, to_phone: '+14155550111', content: 'Hello from the simulator', sent_time: null });
     expect(res.body.created_time).toEqual(expect.any(String));
-    const row = await waitForStatus(res.body.id, ['sent', 'delivered']);
+    const row = await waitForStatus(h.db, res.body.id, ['sent', 'delivered']);
     expect(row).toMatchObject({ provider: 'SIMULATOR', provider_message_id: expect.stringMatching(/^SM/), encoding: 'GSM-7', segments: 1, channel: 'sms', is_marketing: true });
     expect(row.sent_at).toBeTruthy();
     const events = await h.db('events').where({ subject_id: res.body.id, type: 'message.sent' });
@@ -67,7 +58,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
 
   it('reports delivery: the simulator’s receipts come back through the signed callback route', async () => {
     const res = await seaxSend({ phone_number: sim.phone, to_phone_number: '+14155550112', content: 'Track me' });
-    const row = await waitForStatus(res.body.id, ['delivered']);
+    const row = await waitForStatus(h.db, res.body.id, ['delivered']);
     expect(row.delivered_at).toBeTruthy();
     expect(new Date(row.delivered_at as string).getTime()).toBeGreaterThanOrEqual(new Date(row.sent_at as string).getTime());
     const types = (await h.db('events').where({ subject_id: res.body.id }).orderBy('seq')).map((e) => e.type);
@@ -78,7 +69,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     const before = twilio.requests.length;
     const res = await seaxSend({ phone_number: tw.phone, to_phone_number: '+14155550112', content: 'Your order shipped ✓', media_urls: ['https://example.com/r.jpg'] });
     expect(res.status).toBe(200);
-    const row = await waitForStatus(res.body.id, ['sent']);
+    const row = await waitForStatus(h.db, res.body.id, ['sent']);
     const posts = twilio.requests.slice(before).filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(posts[0].path).toBe(`/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`);
@@ -98,7 +89,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
   it('records a permanent carrier error as failed with the provider code, without retrying', async () => {
     const before = twilio.requests.length;
     const res = await seaxSend({ phone_number: tw.phone, to_phone_number: '+15005550009', content: 'not a mobile' });
-    const row = await waitForStatus(res.body.id, ['failed']);
+    const row = await waitForStatus(h.db, res.body.id, ['failed']);
     expect(row).toMatchObject({ error_code: '21614', provider: 'TWILIO', provider_message_id: null });
     expect(row.error_message).toMatch(/mobile/);
     expect(twilio.requests.slice(before).filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -112,7 +103,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     twilio.failNext(1, { status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } });
     // A 5xx is ambiguous: the retry reconciles (lists Messages.json), finds nothing and sends.
     const res = await seaxSend({ phone_number: tw.phone, to_phone_number: '+14155550113', content: 'retry me' });
-    const row = await waitForStatus(res.body.id, ['sent']);
+    const row = await waitForStatus(h.db, res.body.id, ['sent']);
     const mine = twilio.requests.slice(before);
     expect(mine.filter((r) => r.method === 'POST')).toHaveLength(2);
     expect(mine.some((r) => r.method === 'GET' && r.path.includes('Messages.json?'))).toBe(true);
@@ -122,7 +113,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
 
     // The simulator's "5xx once" number (not ambiguous there): released, retried, accepted once.
     const res2 = await seaxSend({ phone_number: sim.phone, to_phone_number: '+15005550014', content: 'retry sim' });
-    const row2 = await waitForStatus(res2.body.id, ['sent', 'delivered']);
+    const row2 = await waitForStatus(h.db, res2.body.id, ['sent', 'delivered']);
     expect(row2.provider_message_id).toMatch(/^SM/);
   });
 
@@ -139,12 +130,12 @@ describe('single sends through the API, the message workflow and a carrier', () 
     const before = twilio.requests.length;
     const res = await seaxSend({ phone_number: tw.phone, to_phone_number: phone, content: 'Big sale!' });
     expect(res.status).toBe(200);
-    const row = await waitForStatus(res.body.id, ['failed']);
+    const row = await waitForStatus(h.db, res.body.id, ['failed']);
     expect(row).toMatchObject({ error_code: code, provider_message_id: null, contact_id: contact.id });
     expect(twilio.requests.length).toBe(before);
     // Transactional does not bypass it either.
     const res2 = await seaxSend({ phone_number: tw.phone, to_phone_number: phone, content: 'Receipt', transactional: true });
-    expect((await waitForStatus(res2.body.id, ['failed'])).error_code).toBe(code);
+    expect((await waitForStatus(h.db, res2.body.id, ['failed'])).error_code).toBe(code);
     expect(twilio.requests.length).toBe(before);
   });
 
@@ -163,7 +154,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
       state = await handle.query<{ deferredUntil: string | null }>('state');
       if (!state.deferredUntil) await new Promise((r) => setTimeout(r, 100));
     }
-    const row = (await h.db('messages').where({ id: res.body.id }).first()) as Row;
+    const row = (await h.db('messages').where({ id: res.body.id }).first()) as MessageRowLike;
     expect(row.status).toBe('queued');
     expect(row.provider_message_id).toBeNull();
     expect(state.deferredUntil).toBe((row.send_at as Date).toISOString());
@@ -171,7 +162,7 @@ describe('single sends through the API, the message workflow and a carrier', () 
     expect(new Date(state.deferredUntil!).getUTCMinutes()).toBe(0);
 
     const tx = await seaxSend({ phone_number: phone.phone, to_phone_number: '+14155550131', content: 'Your code is 1234', transactional: true }, quiet);
-    await waitForStatus(tx.body.id, ['sent', 'delivered']);
+    await waitForStatus(h.db, tx.body.id, ['sent', 'delivered']);
 
     // A deferred message can still be canceled.
     const cancel = await h.http.post(`/api/v1/messages/${res.body.id}/cancel`).set(quiet.zagely);
@@ -186,10 +177,10 @@ describe('Zagely messages', () => {
     const res = await h.http.post('/api/v1/messages/send').set(ws.zagely).send({ channel: 'whatsapp', session_id: sim.id, to: '+1 415 555 0141', message: 'Hello 👋' });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ status: 'queued', message_id: expect.any(String) });
-    await waitForStatus(res.body.message_id, ['sent', 'delivered']);
+    await waitForStatus(h.db, res.body.message_id, ['sent', 'delivered']);
     const img = await h.http.post('/api/v1/messages/send').set(ws.zagely).send({ channel: 'sms', session_id: sim.id, to: '+14155550141', type: 'image', media_url: 'https://example.com/p.jpg' });
     expect(img.status).toBe(201);
-    await waitForStatus(img.body.message_id, ['sent', 'delivered']);
+    await waitForStatus(h.db, img.body.message_id, ['sent', 'delivered']);
 
     const list = await h.http.get('/api/v1/messages').query({ channel: 'whatsapp', session_id: sim.id }).set(ws.zagely);
     expect(list.status).toBe(200);

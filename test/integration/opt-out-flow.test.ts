@@ -1,5 +1,6 @@
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { insertCarrierPhone } from '../helpers/carrier-phones';
+import { waitForStatus } from '../helpers/messages';
 
 /** The compliance loop end to end: a customer texts STOP, a later send to them is refused and recorded; START restores. */
 let h: Harness;
@@ -15,14 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function finalStatus(id: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 200; i++) {
-    const row = await h.db('messages').where({ id }).first();
-    if (!['queued', 'sending'].includes(row.status)) return row;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`message ${id} never left queued/sending`);
-}
 
 const send = (content: string) =>
   h.http.post(`/api/v1/workspace/${ws.id}/send_message`).set(ws.seax).send({ phone_number: sim.phone, to_phone_number: CUSTOMER, content });
@@ -35,13 +28,13 @@ describe('STOP, then a send, then START', () => {
 
     const refused = await send('Flash sale!');
     expect(refused.status).toBe(200);
-    const row = await finalStatus(refused.body.id);
+    const row = await waitForStatus(h.db, refused.body.id, ['failed', 'sent', 'delivered']);
     expect(row).toMatchObject({ status: 'failed', error_code: 'recipient_opted_out', provider_message_id: null });
     expect(await h.db('events').where({ subject_id: refused.body.id, type: 'message.failed' })).toHaveLength(1);
 
     expect((await h.http.post('/simulator/inbound').send({ from: CUSTOMER, to: sim.phone, body: 'START' })).status).toBe(200);
     const allowed = await send('Welcome back');
-    expect(await finalStatus(allowed.body.id)).toMatchObject({ status: expect.stringMatching(/^(sent|delivered)$/), provider: 'SIMULATOR' });
+    expect(await waitForStatus(h.db, allowed.body.id, ['failed', 'sent', 'delivered'])).toMatchObject({ status: expect.stringMatching(/^(sent|delivered)$/), provider: 'SIMULATOR' });
 
     const audit = await h.db('consent_events').where({ workspace_id: ws.id, contact_id: contact.id }).orderBy('created_at');
     expect(audit.map((r) => [r.action, r.source])).toEqual([['opt_out', 'keyword'], ['opt_in', 'keyword']]);

@@ -3,6 +3,7 @@ import { decryptPhoneCredentials } from '../../activities/carriers/phone-credent
 import { MetaFake } from '../fakes/meta-fake';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { waitForStatus } from '../helpers/messages';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 const OLD_KEY = crypto.randomBytes(32).toString('hex');
@@ -14,17 +15,7 @@ let twilio: TwilioFake;
 let meta: MetaFake;
 let ws: TestWorkspace;
 
-type Row = Record<string, unknown> & { status: string };
 
-async function waitForStatus(id: string, statuses: string[], timeoutMs = 20_000): Promise<Row> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const row = (await h.db('messages').where({ id }).first()) as Row;
-    if (statuses.includes(row.status)) return row;
-    if (Date.now() > until) throw new Error(`message ${id} is ${row.status}, expected ${statuses.join('|')}: ${JSON.stringify(row)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const phonesUrl = (w: TestWorkspace) => `/api/v1/workspace/${w.id}/phones`;
 const createPhone = (body: Record<string, unknown>, w: TestWorkspace = ws, harness: Harness = h) => harness.http.post(phonesUrl(w)).set(w.seax).send(body);
@@ -75,7 +66,7 @@ describe('carrier credentials on SeaX phones', () => {
       .set(ws.seax)
       .send({ phone_number: '+14155550300', to_phone_number: '+14155550311', content: 'Through my own account' });
     expect(sent.status).toBe(200);
-    await waitForStatus(sent.body.id, ['sent']);
+    await waitForStatus(h.db, sent.body.id, ['sent']);
     const posts = twilio.requests.slice(before).filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
     expect(posts[0].path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`);
@@ -147,7 +138,7 @@ describe('WhatsApp templates through send_message/wabp_template_message', () => 
     const before = meta.requests.length;
     const res = await send({ to_phone_number: '+14155550411', template_name: 'order_confirmation', template_language: 'en_GB', components });
     expect(res.status).toBe(200);
-    const row = await waitForStatus(res.body.id, ['sent']);
+    const row = await waitForStatus(h.db, res.body.id, ['sent']);
     expect(row).toMatchObject({ content_type: 'template', template: { name: 'order_confirmation', language: 'en_GB', components }, provider: 'WHATSAPP_CLOUD' });
     const posts = meta.requests.slice(before).filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
@@ -161,7 +152,7 @@ describe('WhatsApp templates through send_message/wabp_template_message', () => 
     const before = meta.requests.length;
     const res = await send({ to_phone_number: '+14155550412', template_name: 'hello_world' });
     expect(res.status).toBe(200);
-    await waitForStatus(res.body.id, ['sent']);
+    await waitForStatus(h.db, res.body.id, ['sent']);
     const [post] = meta.requests.slice(before).filter((r) => r.method === 'POST');
     expect(JSON.parse(post.body).template).toMatchObject({ name: 'hello_world', language: { code: 'en_US' } });
   });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { SmtpCarrier } from '../../../activities/carriers/smtp';
-import { CarrierError } from '../../../activities/carriers/types';
 import { SmtpSink } from '../../fakes/smtp-sink';
+import { rejection } from '../../helpers/messages';
 
 let sink: SmtpSink;
 let carrier: SmtpCarrier;
@@ -19,14 +19,6 @@ afterAll(async () => {
   await sink.close();
 });
 
-async function rejection(p: Promise<unknown>): Promise<CarrierError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CarrierError);
-  return err as CarrierError;
-}
 
 describe('SMTP adapter against the sink', () => {
   it('delivers text and html with authentication; the Message-ID is the provider id and derives from the idempotency key', async () => {

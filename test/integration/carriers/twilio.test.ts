@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { CarrierError, type CallbackRequest } from '../../../activities/carriers/types';
+import type { CallbackRequest } from '../../../activities/carriers/types';
 import { TwilioCarrier } from '../../../activities/carriers/twilio';
 import type { RecordedRequest } from '../../fakes/http-base';
 import { TwilioFake } from '../../fakes/twilio-fake';
 import { WebhookReceiver } from '../../fakes/webhook-receiver';
+import { rejection } from '../../helpers/messages';
 
 const FROM = '+15005550006';
 const TO = '+14155550101';
@@ -43,14 +44,6 @@ const closedPort = () =>
     });
   });
 
-async function rejection(p: Promise<unknown>): Promise<CarrierError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CarrierError);
-  return err as CarrierError;
-}
 
 describe('Twilio adapter against the fake Messages API', () => {
   it('sends an SMS as a form-encoded POST with basic auth and returns the sid', async () => {

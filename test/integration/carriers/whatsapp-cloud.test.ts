@@ -1,8 +1,9 @@
-import { CarrierError, type CallbackRequest } from '../../../activities/carriers/types';
+import type { CallbackRequest } from '../../../activities/carriers/types';
 import { WhatsAppCloudCarrier } from '../../../activities/carriers/whatsapp-cloud';
 import type { RecordedRequest } from '../../fakes/http-base';
 import { MetaFake } from '../../fakes/meta-fake';
 import { WebhookReceiver } from '../../fakes/webhook-receiver';
+import { rejection } from '../../helpers/messages';
 
 let fake: MetaFake;
 let hooks: WebhookReceiver;
@@ -31,14 +32,6 @@ beforeEach(() => {
 const json = (r: RecordedRequest) => JSON.parse(r.body) as Record<string, unknown>;
 const asCallback = (r: RecordedRequest): CallbackRequest => ({ url: hooks.fullUrl(r), method: r.method, headers: r.headers, rawBody: r.rawBody });
 
-async function rejection(p: Promise<unknown>): Promise<CarrierError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CarrierError);
-  return err as CarrierError;
-}
 
 describe('WhatsApp Cloud adapter against the fake Graph API', () => {
   it('sends a text message as JSON with a Bearer token to /{version}/{phone-number-id}/messages', async () => {
