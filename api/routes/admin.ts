@@ -4,7 +4,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
 import { z } from 'zod';
 import { apiKeysRepo, type ApiKeyRow } from '../../db/repositories/api-keys';
-import { limitsRepo } from '../../db/repositories/limits';
 import { workspacesRepo, type WorkspaceRow } from '../../db/repositories/workspaces';
 import type { ApiDeps, Ctx } from '../context';
 import { ApiError, notFound } from '../errors';
@@ -84,7 +83,6 @@ export function adminAuth(adminToken: string | undefined) {
 export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
   const workspaces = workspacesRepo(db);
   const keys = apiKeysRepo(db);
-  const limits = limitsRepo(db);
   const existing = async (id: string): Promise<WorkspaceRow> => {
     const ws = await workspaces.get(id);
     if (!ws) throw notFound('Workspace');
@@ -142,7 +140,7 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
       body: patchWorkspaceBody,
       response: workspaceView,
       handler: async (_ctx, { params, body }) => {
-        const ws = await limits.setWorkspaceLimits(params.id, body);
+        const ws = await workspaces.setLimits(params.id, body);
         if (!ws) throw notFound('Workspace');
         return toWorkspaceView(ws);
       },
@@ -189,11 +187,8 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
           const pair = await keyService(db).createPair(ws.id, { name: body.name, abilities: body.abilities, ...own });
           return { ...toKeyView(pair.row), secret_key: pair.secretKey };
         }
-        return db.transaction(async (trx) => {
-          const seax = await keyService(trx).resetSeaxKey(ws.id, body.name, trx);
-          const row = (await limitsRepo(trx).setKeyLimits(seax.row.id, own, trx)) ?? seax.row;
-          return { ...toKeyView(row), api_key: seax.apiKey };
-        });
+        const seax = await keyService(db).resetSeaxKey(ws.id, body.name, undefined, own);
+        return { ...toKeyView(seax.row), api_key: seax.apiKey };
       },
     }),
   ];

@@ -31,11 +31,16 @@ export function keyService(db: Knex) {
   const repo = apiKeysRepo(db);
   return {
     /** SeaX: a new workspace key; every previous SeaX key of the workspace stops working in the same transaction. */
-    async resetSeaxKey(workspaceId: string, name = 'API Key', trx?: Knex): Promise<{ row: ApiKeyRow; apiKey: string }> {
+    async resetSeaxKey(
+      workspaceId: string,
+      name = 'API Key',
+      trx?: Knex,
+      limits: Pick<KeyPairInput, 'rate_limit_per_minute' | 'daily_quota' | 'monthly_quota' | 'expires_at'> = {},
+    ): Promise<{ row: ApiKeyRow; apiKey: string }> {
       const run = async (t: Knex) => {
         const apiKey = randomBytes(32).toString('hex');
         await repo.revokeSeaxKeys(workspaceId, t);
-        const row = await repo.insert({ workspace_id: workspaceId, kind: 'seax', name, secret_hash: sha256Hex(apiKey), abilities: ['*'] }, t);
+        const row = await repo.insert({ ...limits, workspace_id: workspaceId, kind: 'seax', name, secret_hash: sha256Hex(apiKey), abilities: ['*'] }, t);
         return { row, apiKey };
       };
       return trx ? run(trx) : db.transaction(run);

@@ -28,6 +28,11 @@ export function workspacesRepo(db: Knex) {
     list: (): Promise<WorkspaceRow[]> => db('workspaces').orderBy('created_at', 'asc'),
     setStatus: (id: string, status: WorkspaceRow['status']) =>
       db('workspaces').where({ id }).update({ status, updated_at: db.fn.now() }).returning('*').then((r) => r[0] as WorkspaceRow | undefined),
+    /** Workspace defaults for per-key request limits (a key's own columns override them). */
+    async setLimits(id: string, limits: Partial<Pick<WorkspaceRow, 'rate_limit_per_minute' | 'daily_quota' | 'monthly_quota'>>): Promise<WorkspaceRow | undefined> {
+      const [row] = await db('workspaces').where({ id }).update({ ...limits, updated_at: db.fn.now() }).returning('*');
+      return row as WorkspaceRow | undefined;
+    },
     count: async (): Promise<number> => Number((await db('workspaces').count({ n: '*' }))[0].n),
   };
 }
