@@ -3,7 +3,7 @@ import { autoRepliesRepo, type AutoReplyOrigin, type AutoReplyPatch, type AutoRe
 import { complianceRepo } from '../../db/repositories/compliance';
 import { contactsRepo, type ContactRow } from '../../db/repositories/contacts';
 import { labelsRepo } from '../../db/repositories/labels';
-import type { MessageRow } from '../../db/repositories/messages';
+import { messagesRepo, type MessageRow } from '../../db/repositories/messages';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { matchKeyword, type KeywordRule } from '../../domain/keyword-match';
 import { matchComplianceKeyword } from '../../domain/opt-out';
@@ -104,19 +104,13 @@ export function autoReplyService(deps: AutoReplyDeps) {
   const phones = phonesRepo(db);
   const compliance = complianceRepo(db);
 
-  async function isFirstInbound(m: MessageRow): Promise<boolean> {
-    const earlier = await db('messages')
-      .where({ workspace_id: m.workspace_id, contact_id: m.contact_id, direction: 'inbound' })
-      .andWhere((w) => w.where('created_at', '<', m.created_at).orWhere((x) => x.where('created_at', m.created_at).andWhere('id', '<', m.id)))
-      .first('id');
-    return !earlier;
-  }
+  const isFirstInbound = async (m: MessageRow): Promise<boolean> => !(await messagesRepo(db).hasEarlierInbound(m));
 
   async function isAway(rule: AutoReplyRow, at: Date): Promise<boolean> {
-    const ws = await db('workspaces').where({ id: rule.workspace_id }).first('timezone', 'quiet_hours_start', 'quiet_hours_end');
-    const hours: Hours = hoursOf(rule.conditions) ?? { start: ws?.quiet_hours_start ?? '08:00', end: ws?.quiet_hours_end ?? '21:00' };
+    const ws = await compliance.sendingWindow(rule.workspace_id, null);
+    const hours: Hours = hoursOf(rule.conditions) ?? { start: ws.start, end: ws.end };
     try {
-      return !isWithinSendingWindow({ now: at, timeZone: hours.timezone ?? null, fallbackTimeZone: ws?.timezone ?? 'UTC', window: { start: hours.start, end: hours.end } });
+      return !isWithinSendingWindow({ now: at, timeZone: hours.timezone ?? null, fallbackTimeZone: ws.workspaceTimeZone, window: { start: hours.start, end: hours.end } });
     } catch (err) {
       logger.warn({ err, autoReplyId: rule.id }, 'away rule has unreadable hours; skipped');
       return false;

@@ -107,7 +107,7 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
         throw new ApiError(503, 'service_unavailable', 'The workflow service is unavailable; retry shortly.', { cause: String(err) });
       }
     }
-    await db('messages').where({ id: row.id }).update({ workflow_id: workflowId });
+    await messages.setWorkflowId(row.workspace_id, row.id, workflowId);
     return { ...row, workflow_id: workflowId };
   }
 

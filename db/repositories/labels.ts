@@ -28,6 +28,7 @@ export function labelsRepo(db: Knex) {
       return { rows: rows as LabelRow[], total: Number(n) };
     },
     get: (workspaceId: string, id: string): Promise<LabelRow | undefined> => scoped(workspaceId).andWhere({ id }).first(),
+    getMany: (workspaceId: string, ids: string[]): Promise<LabelRow[]> => (ids.length ? scoped(workspaceId).whereIn('id', ids) : Promise.resolve([])),
     findByName: (workspaceId: string, name: string): Promise<LabelRow | undefined> =>
       scoped(workspaceId).andWhereRaw('lower(name) = lower(?)', [name]).first(),
 

@@ -121,6 +121,18 @@ export function messagesRepo(db: Knex) {
       return msg as MessageRow;
     },
 
+    /** Whether the contact sent anything before this inbound message (welcome automations fire on the first). */
+    async hasEarlierInbound(m: Pick<MessageRow, 'workspace_id' | 'contact_id' | 'created_at' | 'id'>): Promise<boolean> {
+      const earlier = await db('messages')
+        .where({ workspace_id: m.workspace_id, contact_id: m.contact_id, direction: 'inbound' })
+        .andWhere((w) => w.where('created_at', '<', m.created_at).orWhere((x) => x.where('created_at', m.created_at).andWhere('id', '<', m.id)))
+        .first('id');
+      return Boolean(earlier);
+    },
+
+    setWorkflowId: (workspaceId: string, id: string, workflowId: string) =>
+      db('messages').where({ workspace_id: workspaceId, id }).update({ workflow_id: workflowId }),
+
     get: (workspaceId: string, id: string, trx: Knex = db): Promise<MessageRow | undefined> =>
       trx('messages').where({ workspace_id: workspaceId, id }).first(),
 

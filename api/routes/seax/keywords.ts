@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { autoRepliesRepo, type AutoReplyPatch, type AutoReplyRow } from '../../../db/repositories/auto-replies';
-import type { LabelRow } from '../../../db/repositories/labels';
+import { labelsRepo, type LabelRow } from '../../../db/repositories/labels';
 import type { ApiDeps } from '../../context';
 import { notFound } from '../../errors';
 import { workspaceFromPath } from '../../middleware/auth';
@@ -18,7 +18,7 @@ const BASE = '/api/v1/workspace/:workspace_id/phones/:phone_id/keywords';
 async function labelsOf(db: Knex, workspaceId: string, rows: AutoReplyRow[]): Promise<Map<string, LabelRow>> {
   const ids = [...new Set(rows.flatMap((r) => r.contact_label_ids))];
   if (!ids.length) return new Map();
-  const labels: LabelRow[] = await db('labels').where('workspace_id', workspaceId).whereIn('id', ids);
+  const labels = await labelsRepo(db).getMany(workspaceId, ids);
   return new Map(labels.map((l) => [l.id, l]));
 }
 
