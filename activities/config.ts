@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { outboundAllowedHostsEnv } from '../lib/outbound-url';
 import { parseEnv } from '../domain/env';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../domain/webhooks';
+
+/** An explicit boolean parser (z.coerce.boolean would read "false" as true). */
+const envBoolean = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 /** The worker process's environment, parsed once. */
 export const workerConfigSchema = z.object({
@@ -26,6 +30,24 @@ export const workerConfigSchema = z.object({
   SIMULATOR_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(800),
   /** Hosts (exact, case-insensitive), IPs or CIDRs, comma-separated, that user-supplied URLs may reach even when private (lib/outbound-url.ts). */
   OUTBOUND_ALLOWED_HOSTS: outboundAllowedHostsEnv,
+  /** Run the webhook dispatcher (one workflow per task queue, started idempotently by every worker). */
+  WEBHOOK_DISPATCHER_ENABLED: envBoolean.default(true),
+  /** How often the dispatcher looks for new deliveries when idle: the worst-case fan-out latency. */
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Waits before each webhook retry, comma-separated ms (Zagely: 10 s, 60 s, 5 min, 30 min, 2 h). */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return DEFAULT_RETRY_SCHEDULE_MS;
+      const parsed = parseRetrySchedule(v);
+      if (!parsed) ctx.addIssue({ code: 'custom', message: 'must be comma-separated whole milliseconds, e.g. 10000,60000,300000' });
+      return parsed ?? [];
+    }),
+  /** Failed attempts after which a delivery is marked failed (Zagely: 5). */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  /** Deadline of one webhook request (Zagely: 10 s). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

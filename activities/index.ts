@@ -3,6 +3,7 @@ import type { Logger } from '../lib/logger';
 import type { CarrierRegistry } from './carriers/registry';
 import { createExportActivities } from './exports';
 import { createMessagingActivities } from './messaging';
+import { createWebhookActivities, type WebhookDeps } from './webhooks';
 
 /** What activities need from the outside; tests pass real PostgreSQL and local fake providers. */
 export interface ActivityDeps {
@@ -12,6 +13,8 @@ export interface ActivityDeps {
   /** Carrier adapters by sender (activities/carriers/registry.ts). */
   carriers: CarrierRegistry;
   clock?: () => Date;
+  /** Webhook delivery settings; without them the webhook activities refuse to run. */
+  webhooks?: WebhookDeps['webhooks'];
 }
 
 /** Every activity, grouped by side effect. */
@@ -19,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createExportActivities(deps),
     ...createMessagingActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

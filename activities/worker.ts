@@ -1,8 +1,13 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import path from 'node:path';
 import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
+import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
+import { workflowIds } from '../workflows/shared/ids';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
+import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
 import { createCarrierRegistry, type CarrierRegistry } from './carriers/registry';
 import { createActivities } from './index';
 import { loadWorkerConfig, type WorkerConfig } from './config';
@@ -47,6 +52,17 @@ export async function startWorker(
   const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 }, logger });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const carriers = carrierRegistryFromConfig(config, logger);
+  // Activities that start workflows (the webhook dispatcher) need a client beside the worker's native connection.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const webhooks = {
+    temporal: client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE_MS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    fetch: guardedFetch(parseAllowList(config.OUTBOUND_ALLOWED_HOSTS)),
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -54,9 +70,19 @@ export async function startWorker(
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers }),
+    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers, webhooks }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
+  if (config.WEBHOOK_DISPATCHER_ENABLED) {
+    // Idempotent across workers and restarts: the running dispatcher of this task queue is kept.
+    await client.workflow.start(webhookDispatcherWorkflow, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: workflowIds.webhookDispatcher(config.TEMPORAL_TASK_QUEUE),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS, batchSize: 200 }],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-dispatcher' }],
+    });
+  }
   const done = worker.run();
   let closing: Promise<void> | undefined;
   return {
@@ -68,6 +94,7 @@ export async function startWorker(
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done.catch((err) => logger.error({ err }, 'worker stopped with an error'));
         await connection.close();
+        await clientConnection.close();
         await carriers.close();
         await db.destroy();
       })();

@@ -1,2 +1,4 @@
 export * from './contact-export';
 export * from './send-message';
+export * from './webhook-delivery';
+export * from './webhook-dispatcher';

@@ -18,6 +18,7 @@ import { zagelyKeyRoutes } from './zagely/keys';
 import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
 import { zagelyTemplateRoutes } from './zagely/templates';
+import { zagelyWebhookRoutes } from './zagely/webhooks';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
@@ -44,5 +45,6 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...zagelyConversationRoutes(deps),
     ...zagelyAutomationRoutes(deps),
     ...zagelyTemplateRoutes(deps),
+    ...zagelyWebhookRoutes(deps),
   ];
 }

@@ -62,6 +62,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       LOG_LEVEL: 'warn',
       // Media URLs in tests name example.com, which does not resolve offline; loopback stays refused (lib/outbound-url.ts).
       OUTBOUND_ALLOWED_HOSTS: 'example.com',
+      // No webhook dispatcher polling in files that do not test webhooks (webhooks.test.ts turns it on).
+      WEBHOOK_DISPATCHER_ENABLED: 'false',
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );
@@ -98,6 +100,10 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       };
     },
     async close() {
+      if (worker && env.WEBHOOK_DISPATCHER_ENABLED === 'true') {
+        // The dispatcher outlives workers by design; in tests it goes with the file's task queue.
+        await client.workflow.getHandle(`webhook-dispatcher-${taskQueue}`).terminate('test finished').catch(() => undefined);
+      }
       await worker?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

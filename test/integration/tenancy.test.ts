@@ -29,6 +29,10 @@ beforeAll(async () => {
   const automation = await h.http.post('/api/automations').set(a.zagely).send({ name: 'A bot', trigger_type: 'keyword', trigger_value: 'hi', response_content: 'hello' });
   const template = await h.http.post('/api/templates').set(a.zagely).send({ name: 'A template', content: 'Hi {{ name }}' });
   const simA = await insertCarrierPhone(h.db, { workspaceId: a.id, phone: '+15005550160', source: 'SIMULATOR' });
+  const webhook = await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: 'https://example.com/hooks/a', events: ['contact.created'] });
+  const delivery = await h.db('webhook_deliveries')
+    .insert({ workspace_id: a.id, subscription_id: webhook.body.data.id, event_id: '00000000-0000-4000-8000-000000000001', event_type: 'webhook.test', payload: '{}', status: 'failed' })
+    .returning('id');
   const inbound = await h.http.post('/simulator/inbound').send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
   Object.assign(ids, {
     conversation: inbound.body.data.conversation_id,
@@ -36,6 +40,8 @@ beforeAll(async () => {
     automation: automation.body.data.id,
     template: template.body.id,
     message: message[0].id,
+    webhook: webhook.body.data.id,
+    delivery: delivery[0].id,
     contact: contact.body.data.id, contact_id: contact.body.data.id, group: group.body.data.id, label_id: label.id,
     phone_id: phone[0].id, session: phone[0].id, id: key.id, job: job[0].id, job_id: job[0].id,
   });

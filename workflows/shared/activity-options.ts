@@ -30,4 +30,13 @@ export const presets = {
       nonRetryableErrorTypes: ['CarrierPermanentError'],
     },
   },
+  /**
+   * One webhook attempt: the HTTP request has its own 10 s deadline inside the activity, and an HTTP failure is a
+   * result, not an error (the workflow's durable back-off handles it). Only infrastructure failures (database,
+   * a dead worker) are retried here.
+   */
+  webhookDelivery: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  },
 } satisfies Record<string, ActivityOptions>;

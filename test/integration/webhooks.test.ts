@@ -1,0 +1,240 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';
+import { WebhookReceiver } from '../fakes/webhook-receiver';
+import type { RecordedRequest } from '../fakes/http-base';
+
+/*
+ * Zagely webhooks end to end: real PostgreSQL, Temporal, worker (with the dispatcher) and a local receiver.
+ * The retry schedule is scaled down to 150 ms steps; loopback is allowed through OUTBOUND_ALLOWED_HOSTS.
+ */
+let h: Harness;
+let a: TestWorkspace;
+let b: TestWorkspace;
+
+beforeAll(async () => {
+  h = await createHarness({
+    worker: true,
+    env: {
+      OUTBOUND_ALLOWED_HOSTS: 'example.com,127.0.0.1',
+      WEBHOOK_DISPATCHER_ENABLED: 'true',
+      WEBHOOK_DISPATCH_INTERVAL_MS: '100',
+      WEBHOOK_RETRY_SCHEDULE_MS: '150,150,150,150,150',
+      WEBHOOK_TIMEOUT_MS: '1000',
+    },
+  });
+  a = await h.workspace('A');
+  b = await h.workspace('B');
+  await roomyLimits(h.db, a.id);
+});
+afterAll(() => h.close());
+
+const receivers: WebhookReceiver[] = [];
+async function receiver(): Promise<WebhookReceiver> {
+  const r = await new WebhookReceiver().start();
+  receivers.push(r);
+  return r;
+}
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+async function subscribe(url: string, events: string[], ws = a): Promise<{ id: string; secret: string }> {
+  const res = await h.http.post('/api/v1/webhooks').set(ws.zagely).send({ url, events });
+  expect(res.status).toBe(201);
+  return res.body.data;
+}
+
+/** Verification as a receiver would do it (README snippet). */
+function zagelyVerifies(secret: string, req: { headers: Record<string, unknown>; body: string }): boolean {
+  const expected = 'sha256=' + createHmac('sha256', secret).update(`${req.headers['x-zagely-timestamp']}.${req.body}`).digest('hex');
+  const got = Buffer.from(String(req.headers['x-zagely-signature']));
+  return got.length === expected.length && timingSafeEqual(got, Buffer.from(expected));
+}
+
+function standardVerifies(secret: string, req: RecordedRequest): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signed = `${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.${req.body}`;
+  const expected = `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+  return String(req.headers['webhook-signature']).split(' ').includes(expected);
+}
+
+async function deliveries(webhookId: string, ws = a) {
+  const res = await h.http.get(`/api/v1/webhooks/${webhookId}/deliveries`).set(ws.zagely);
+  expect(res.status).toBe(200);
+  return res.body.data as { id: string; status: string; attempts: number; event: string; signature: string; duration_ms: number; attempt_log: { attempt: number; status_code: number | null; error: string | null; response_body: string | null; duration_ms: number }[] }[];
+}
+
+async function waitForDelivery(webhookId: string, done: (d: Awaited<ReturnType<typeof deliveries>>[number]) => boolean, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await deliveries(webhookId);
+    const hit = list.find(done);
+    if (hit) return hit;
+    if (Date.now() > until) throw new Error(`delivery not done in time: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('delivery', () => {
+  it('delivers contact.created with the documented payload and verifiable signatures', async () => {
+    const rx = await receiver();
+    const hook = await subscribe(rx.urlFor('/hook'), ['contact.created']);
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const contact = await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550123', name: 'Jane Doe' });
+    expect(contact.status).toBe(201);
+
+    const [req] = await rx.waitForRequests(1, () => true, 15_000);
+    const body = JSON.parse(req.body);
+    expect(body).toEqual({ event: 'contact.created', tenant_id: a.id, delivery_id: expect.any(String), occurred_at: expect.any(String), data: expect.any(Object) });
+    expect(body.data.contact).toMatchObject({ id: contact.body.data.id, name: 'Jane Doe' });
+    expect(req.headers['x-zagely-event']).toBe('contact.created');
+    expect(req.headers['x-zagely-delivery']).toBe(body.delivery_id);
+    expect(req.headers['webhook-id']).toBe(body.delivery_id);
+    expect(Math.abs(Number(req.headers['x-zagely-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(zagelyVerifies(hook.secret, req)).toBe(true);
+    expect(standardVerifies(hook.secret, req)).toBe(true);
+    // A tampered body (or a wrong secret) does not verify.
+    expect(zagelyVerifies(hook.secret, { ...req, body: req.body.replace('Jane Doe', 'Jane Dough') })).toBe(false);
+    expect(standardVerifies(hook.secret, { ...req, body: req.body.replace('Jane Doe', 'Jane Dough') })).toBe(false);
+    expect(zagelyVerifies('whsec_other', req)).toBe(false);
+
+    const d = await waitForDelivery(hook.id, (x) => x.status === 'succeeded');
+    expect(d).toMatchObject({ id: body.delivery_id, event: 'contact.created', attempts: 1, signature: req.headers['x-zagely-signature'] });
+    expect(d.attempt_log).toEqual([expect.objectContaining({ attempt: 1, status_code: 200, error: null, response_body: 'ok' })]);
+    // The secret is shown only on create.
+    const shown = await h.http.get(`/api/v1/webhooks/${hook.id}`).set(a.zagely);
+    expect(shown.body.data.secret).toBeUndefined();
+    expect((await h.http.get('/api/v1/webhooks').set(a.zagely)).body.data.every((w: Record<string, unknown>) => w.secret === undefined)).toBe(true);
+  });
+
+  it('retries on the schedule, logs every attempt and keeps one delivery id', async () => {
+    const rx = await receiver();
+    rx.respondNext({ status: 500, body: 'down' }, { status: 503, body: 'x'.repeat(5000) });
+    const hook = await subscribe(rx.urlFor('/flaky'), ['contact.created'], a);
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550124', name: 'Retry Me' });
+
+    const d = await waitForDelivery(hook.id, (x) => x.status === 'succeeded');
+    expect(rx.requests).toHaveLength(3);
+    expect(new Set(rx.requests.map((r) => r.headers['x-zagely-delivery']))).toEqual(new Set([d.id]));
+    expect(new Set(rx.requests.map((r) => JSON.parse(r.body).delivery_id))).toEqual(new Set([d.id]));
+    expect(d.attempts).toBe(3);
+    expect(d.attempt_log.map((x) => [x.attempt, x.status_code, x.error])).toEqual([
+      [1, 500, 'HTTP 500'],
+      [2, 503, 'HTTP 503'],
+      [3, 200, null],
+    ]);
+    expect(d.attempt_log[1].response_body).toHaveLength(2048);
+    // The schedule's waits separate the attempts.
+    const gaps = rx.requests.slice(1).map((r, i) => r.receivedAt.getTime() - rx.requests[i].receivedAt.getTime());
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(140);
+  });
+
+  it('marks a delivery failed after 5 failed attempts; replay sends it again under the same id', async () => {
+    const rx = await receiver();
+    rx.respondWith(500, 'nope');
+    const hook = await subscribe(rx.urlFor('/dead'), ['contact.updated', 'contact.created']);
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550125', name: 'Dead End' });
+    const failed = await waitForDelivery(hook.id, (x) => x.status === 'failed');
+    expect(failed.attempts).toBe(5);
+    expect(rx.requests).toHaveLength(5);
+
+    const pendingReplay = await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/${failed.id}/replay`).set(b.zagely);
+    expectError(pendingReplay, 404, 'not_found');
+    rx.respondWith(200, 'back');
+    const replay = await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/${failed.id}/replay`).set(a.zagely);
+    expect(replay.status).toBe(202);
+    expect(replay.body.data).toMatchObject({ id: failed.id, status: 'pending' });
+    const done = await waitForDelivery(hook.id, (x) => x.id === failed.id && x.status === 'succeeded');
+    expect(done.attempts).toBe(6);
+    expect(rx.requests).toHaveLength(6);
+    expect(rx.requests[5].headers['x-zagely-delivery']).toBe(failed.id);
+    // Only failed deliveries replay.
+    expectError(await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/${failed.id}/replay`).set(a.zagely), 409, 'conflict');
+  });
+
+  it('a dead subscriber does not delay another subscription', async () => {
+    const slow = await receiver();
+    slow.responseDelayMs = 3000; // beyond WEBHOOK_TIMEOUT_MS: every attempt times out
+    const fast = await receiver();
+    const dead = await subscribe(slow.urlFor('/slow'), ['contact.created']);
+    await subscribe('http://127.0.0.1:1/closed', ['contact.created']);
+    const ok = await subscribe(fast.urlFor('/fast'), ['contact.created']);
+    const t0 = Date.now();
+    // Several events, so the dead subscriptions have plenty of pending work.
+    for (let i = 0; i < 5; i++) await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: `+1415555013${i}`, name: `Busy ${i}` });
+    await fast.waitForRequests(5, () => true, 10_000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const list = await deliveries(ok.id);
+    expect(list.filter((x) => x.status === 'succeeded').length).toBeGreaterThanOrEqual(4);
+    const slowList = await waitForDelivery(dead.id, (x) => x.attempt_log.some((l) => l.error?.startsWith('timeout')), 10_000);
+    expect(slowList.status).toBe('pending');
+  });
+
+  it('POST /test sends a synthetic webhook.test event', async () => {
+    const rx = await receiver();
+    const hook = await subscribe(rx.urlFor('/t'), ['message.received']);
+    const res = await h.http.post(`/api/v1/webhooks/${hook.id}/test`).set(a.zagely);
+    expect(res.status).toBe(202);
+    const [req] = await rx.waitForRequests(1, () => true, 10_000);
+    expect(req.headers['x-zagely-event']).toBe('webhook.test');
+    expect(JSON.parse(req.body)).toMatchObject({ event: 'webhook.test', tenant_id: a.id, delivery_id: res.body.data.id });
+    expect(zagelyVerifies(hook.secret, req)).toBe(true);
+    await waitForDelivery(hook.id, (x) => x.id === res.body.data.id && x.status === 'succeeded');
+  });
+});
+
+describe('API', () => {
+  it('refuses private, loopback and non-http URLs at registration (422 naming url)', async () => {
+    for (const url of ['http://10.0.0.5/hook', 'http://169.254.169.254/latest', 'http://127.0.0.2:8080/x', 'http://[::1]/x', 'ftp://example.com/x', 'not a url']) {
+      expectFieldError(await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url, events: ['contact.created'] }), 'url');
+    }
+    const hook = await subscribe('https://example.com/ok', ['contact.created']);
+    expectFieldError(await h.http.patch(`/api/v1/webhooks/${hook.id}`).set(a.zagely).send({ url: 'http://192.168.1.1/' }), 'url');
+  });
+
+  it('validates events and secrets; keeps a given secret', async () => {
+    expectFieldError(await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: 'https://example.com/h', events: ['message.exploded'] }), 'events.0');
+    expectFieldError(await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: 'https://example.com/h', events: [] }), 'events');
+    expectFieldError(await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: 'https://example.com/h', events: ['contact.created'], secret: 'short' }), 'secret');
+    const res = await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: 'https://example.com/h', events: ['contact.created', 'contact.created'], secret: 'my-own-secret-123456' });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ secret: 'my-own-secret-123456', events: ['contact.created'], active: true });
+  });
+
+  it('updates, deactivates (no deliveries while inactive) and deletes', async () => {
+    const rx = await receiver();
+    const hook = await subscribe(rx.urlFor('/u'), ['contact.created']);
+    const upd = await h.http.put(`/api/v1/webhooks/${hook.id}`).set(a.zagely).send({ events: ['contact.updated'], active: false });
+    expect(upd.status).toBe(200);
+    expect(upd.body.data).toMatchObject({ events: ['contact.updated'], active: false });
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550140', name: 'Quiet' });
+    expect(Number((await h.db('webhook_deliveries').where({ subscription_id: hook.id }).count('* as n'))[0].n)).toBe(0);
+    expect((await h.http.delete(`/api/v1/webhooks/${hook.id}`).set(a.zagely)).status).toBe(200);
+    expectError(await h.http.get(`/api/v1/webhooks/${hook.id}`).set(a.zagely), 404, 'not_found');
+  });
+
+  it('hides one workspace’s webhooks and deliveries from another (404)', async () => {
+    const hook = await subscribe('https://example.com/a-only', ['contact.created']);
+    for (const [method, path] of [
+      ['get', `/api/v1/webhooks/${hook.id}`],
+      ['patch', `/api/v1/webhooks/${hook.id}`],
+      ['delete', `/api/v1/webhooks/${hook.id}`],
+      ['get', `/api/v1/webhooks/${hook.id}/deliveries`],
+      ['post', `/api/v1/webhooks/${hook.id}/test`],
+    ] as const) {
+      expectError(await h.http[method](path).set(b.zagely).send({}), 404, 'not_found');
+    }
+    const list = await h.http.get('/api/v1/webhooks').set(b.zagely);
+    expect(JSON.stringify(list.body)).not.toContain(hook.id);
+  });
+
+  it('needs webhooks.read / webhooks.write', async () => {
+    const key = await h.http.post('/api/v1/api-keys').set(a.zagely).send({ name: 'contacts only', abilities: ['contacts.read'] });
+    expect(key.status).toBe(201);
+    const headers = { 'X-Public-Key': key.body.data.public_key, 'X-Secret-Key': key.body.data.secret_key };
+    expectError(await h.http.get('/api/v1/webhooks').set(headers), 403, 'insufficient_ability');
+    expectError(await h.http.post('/api/v1/webhooks').set(headers).send({ url: 'https://example.com/x', events: ['contact.created'] }), 403, 'insufficient_ability');
+  });
+});
