@@ -38,6 +38,8 @@ describe('contact export through the API, a Temporal workflow and its activity',
 
     // The workflow ran under its business id with the operator's search attributes.
     const handle = h.temporal.workflow.getHandle(`contact-export-${start.body.job_id}`);
+    // The job row is finished by the activity; the workflow completes a moment later.
+    expect(await handle.result()).toEqual({ rows: 2 });
     const description = await handle.describe();
     expect(description.status.name).toBe('COMPLETED');
     expect(description.searchAttributes.WorkspaceId).toEqual([ws.id]);
