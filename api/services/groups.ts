@@ -4,6 +4,7 @@ import { normalizePhone } from '../../domain/phone';
 import { groupFiltersToSegment, InvalidGroupFiltersError, type SegmentFilter } from '../../domain/segment';
 import { notFound, ValidationError } from '../errors';
 import { contactService, type ContactView } from './contacts';
+import { pageWindow } from '../schemas/zagely/common';
 
 export interface GroupWithCount extends GroupRow {
   contacts_count: number;
@@ -151,7 +152,7 @@ export function groupService(db: Knex) {
     },
 
     async list(workspaceId: string, opts: { page: number; per_page: number; type?: GroupRow['type']; search?: string }) {
-      const { rows, total } = await repo.list(workspaceId, { limit: opts.per_page, offset: (opts.page - 1) * opts.per_page, type: opts.type, search: opts.search });
+      const { rows, total } = await repo.list(workspaceId, { ...pageWindow(opts), type: opts.type, search: opts.search });
       return { rows: await withCounts(workspaceId, rows), total };
     },
 

@@ -3,6 +3,7 @@ import { DuplicateTemplateNameError, templatesRepo, type NewTemplate, type Templ
 import { contactVariables, extractVariables, render } from '../../domain/template';
 import { notFound, ValidationError } from '../errors';
 import { contactService } from './contacts';
+import { pageWindow } from '../schemas/zagely/common';
 
 export interface TemplateInput {
   name: string;
@@ -59,7 +60,7 @@ export function templateService(db: Knex) {
     get: existing,
 
     list: async (workspaceId: string, opts: { page: number; per_page: number; channel?: string; search?: string }) =>
-      repo.list(workspaceId, { limit: opts.per_page, offset: (opts.page - 1) * opts.per_page, channel: opts.channel, search: opts.search }),
+      repo.list(workspaceId, { ...pageWindow(opts), channel: opts.channel, search: opts.search }),
 
     async create(workspaceId: string, input: TemplateInput): Promise<TemplateRow> {
       const row: NewTemplate = {

@@ -4,6 +4,7 @@ import { webhooksRepo, type DeliveryStatus, type WebhookSubscriptionRow } from '
 import { generateWebhookSecret, WEBHOOK_TEST_EVENT } from '../../domain/webhooks';
 import { conflict, notFound } from '../errors';
 import { outboundUrlGuard } from './outbound-urls';
+import { pageWindow } from '../schemas/zagely/common';
 
 /**
  * Zagely webhook subscriptions. URLs pass the registration-time SSRF check (422 naming `url`); the worker checks
@@ -21,7 +22,7 @@ export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | 
   };
 
   return {
-    list: (workspaceId: string, p: { page: number; per_page: number }) => repo.listSubscriptions(workspaceId, dialect, p),
+    list: (workspaceId: string, p: { page: number; per_page: number }) => repo.listSubscriptions(workspaceId, dialect, pageWindow(p)),
     get: mustGet,
     async create(workspaceId: string, body: { url: string; events: string[]; secret?: string; active: boolean }) {
       await assertPublicUrls([{ field: 'url', url: body.url }]);
@@ -40,7 +41,7 @@ export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | 
     },
     async deliveries(workspaceId: string, id: string, p: { page: number; per_page: number; status?: DeliveryStatus }) {
       await mustGet(workspaceId, id);
-      return repo.listDeliveries(workspaceId, id, p);
+      return repo.listDeliveries(workspaceId, id, { ...pageWindow(p), status: p.status });
     },
     /** A synthetic webhook.test delivery to this webhook (even when inactive: testing is explicit). */
     async test(workspaceId: string, id: string) {

@@ -71,10 +71,10 @@ export async function fanOutDeliveries(trx: Knex, eventIds: string[]): Promise<v
 /** Webhook subscriptions, their deliveries and attempts. Every read and write is scoped by workspace. */
 export function webhooksRepo(db: Knex) {
   return {
-    listSubscriptions: async (workspaceId: string, dialect: WebhookDialect, p: { page: number; per_page: number }) => {
+    listSubscriptions: async (workspaceId: string, dialect: WebhookDialect, p: { limit: number; offset: number }) => {
       const base = db('webhook_subscriptions').where({ workspace_id: workspaceId, dialect });
       const [{ count }] = await base.clone().count<{ count: string }[]>('* as count');
-      const rows: WebhookSubscriptionRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.per_page).offset((p.page - 1) * p.per_page);
+      const rows: WebhookSubscriptionRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.limit).offset(p.offset);
       return { rows, total: Number(count) };
     },
     getSubscription: (workspaceId: string, id: string): Promise<WebhookSubscriptionRow | undefined> =>
@@ -90,14 +90,14 @@ export function webhooksRepo(db: Knex) {
     insertDelivery: async (row: Pick<WebhookDeliveryRow, 'workspace_id' | 'subscription_id' | 'event_id' | 'event_type' | 'payload'>): Promise<WebhookDeliveryRow> =>
       (await db('webhook_deliveries').insert({ ...row, payload: JSON.stringify(row.payload) }).returning('*'))[0],
 
-    listDeliveries: async (workspaceId: string, subscriptionId: string, p: { page: number; per_page: number; status?: DeliveryStatus }) => {
+    listDeliveries: async (workspaceId: string, subscriptionId: string, p: { limit: number; offset: number; status?: DeliveryStatus }) => {
       const base = db('webhook_deliveries')
         .where({ workspace_id: workspaceId, subscription_id: subscriptionId })
         .modify((q) => {
           if (p.status) q.andWhere({ status: p.status });
         });
       const [{ count }] = await base.clone().count<{ count: string }[]>('* as count');
-      const rows: WebhookDeliveryRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.per_page).offset((p.page - 1) * p.per_page);
+      const rows: WebhookDeliveryRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.limit).offset(p.offset);
       const attempts: WebhookAttemptRow[] = rows.length ? await db('webhook_attempts').whereIn('delivery_id', rows.map((r) => r.id)).orderBy(['delivery_id', 'attempt', 'id']) : [];
       return { rows, attempts, total: Number(count) };
     },

@@ -11,7 +11,7 @@ import {
   automationUpdateBody,
   automationView,
 } from '../../schemas/zagely/automations';
-import { messageResponse, paginated } from '../../schemas/zagely/common';
+import { messageResponse, paginated, pageWindow } from '../../schemas/zagely/common';
 import { autoReplyService } from '../../services/auto-replies';
 import { outboundUrlGuard } from '../../services/outbound-urls';
 import { page } from './views';
@@ -76,7 +76,7 @@ export function zagelyAutomationRoutes({ db, logger, config }: ApiDeps): RouteSp
         const { rows, total } = await service.list(
           principalOf(ctx).workspaceId,
           { origin: 'zagely_automation', phoneId: query.session_id, isActive: query.is_active, triggerType: query.trigger_type },
-          { limit: query.per_page, offset: (query.page - 1) * query.per_page },
+          pageWindow(query),
         );
         return page(rows.map(toAutomation), total, query);
       },

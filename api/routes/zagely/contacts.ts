@@ -6,7 +6,7 @@ import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import { contactService, phoneOrFail, type ContactInput, type ContactView, type FieldNames } from '../../services/contacts';
 import { groupService } from '../../services/groups';
-import { contactView, messageResponse, paginated } from '../../schemas/zagely/common';
+import { contactView, messageResponse, paginated, pageWindow } from '../../schemas/zagely/common';
 import {
   CONTACT_SORTS,
   contactCreateBody,
@@ -99,8 +99,7 @@ export function zagelyContactRoutes({ db }: ApiDeps) {
         if (query.group_id) Object.assign(filter, await groups.segmentOf(workspaceId, query.group_id));
         const { data, total } = await contacts.page(workspaceId, filter, {
           order: [{ column: CONTACT_SORTS[query.sort_by], direction: query.sort_order }],
-          limit: query.per_page,
-          offset: (query.page - 1) * query.per_page,
+          ...pageWindow(query),
         });
         return page(await present(workspaceId, data), total, query);
       },

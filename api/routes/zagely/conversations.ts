@@ -15,6 +15,7 @@ import {
 } from '../../schemas/zagely/conversations';
 import { zagelyMessage } from '../messages-views';
 import { iso, page } from './views';
+import { pageWindow } from '../../schemas/zagely/common';
 
 const TAG = 'Conversations';
 const OURS = 'Our addition in Zagely style: neither the SeaX nor the Zagely reference lists conversation endpoints.';
@@ -56,7 +57,7 @@ export function zagelyConversationRoutes({ db, clock }: ApiDeps) {
         const { rows, total } = await conversations.list(
           principalOf(ctx).workspaceId,
           { status: query.status, contactId: query.contact_id, phoneId: query.session_id, channel: query.channel },
-          { limit: query.per_page, offset: (query.page - 1) * query.per_page },
+          pageWindow(query),
         );
         return page(rows.map(toConversation), total, query);
       },

@@ -8,6 +8,7 @@ import { messageService } from '../../services/messages';
 import { outboundUrlGuard } from '../../services/outbound-urls';
 import { zagelyMessage } from '../messages-views';
 import { page } from './views';
+import { pageWindow } from '../../schemas/zagely/common';
 
 const TAG = 'Messages';
 
@@ -74,7 +75,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
         const { rows, total } = await service.list(
           principalOf(ctx).workspaceId,
           { channel, phoneId: query.session_id, contactId: query.contact_id, direction: query.direction },
-          { limit: query.per_page, offset: (query.page - 1) * query.per_page },
+          pageWindow(query),
         );
         return page(rows.map(zagelyMessage), total, query);
       },
@@ -90,7 +91,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
         const { rows, total } = await service.list(
           principalOf(ctx).workspaceId,
           { phoneId: query.session_id, contactId: query.contact_id, status: 'scheduled' },
-          { limit: query.per_page, offset: (query.page - 1) * query.per_page },
+          pageWindow(query),
         );
         return page(rows.map(zagelyMessage), total, query);
       },

@@ -4,7 +4,7 @@ import type { ApiDeps } from '../../context';
 import { notFound } from '../../errors';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
-import { paginated, paginationQuery } from '../../schemas/zagely/common';
+import { paginated, paginationQuery, pageWindow } from '../../schemas/zagely/common';
 import { sessionParams, sessionView } from '../../schemas/zagely/sessions';
 import { page, toSession } from './views';
 
@@ -23,7 +23,7 @@ export function zagelySessionRoutes({ db }: ApiDeps) {
       query: paginationQuery,
       response: paginated(sessionView),
       handler: async (ctx, { query }) => {
-        const { rows, total } = await phones.list(principalOf(ctx).workspaceId, {}, { limit: query.per_page, offset: (query.page - 1) * query.per_page });
+        const { rows, total } = await phones.list(principalOf(ctx).workspaceId, {}, pageWindow(query));
         return page(rows.map(toSession), total, query);
       },
     }),

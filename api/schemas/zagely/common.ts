@@ -22,6 +22,9 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be between ${min} and ${max}` })
     .default(fallback);
 
+/** The rows a Zagely page (`page`, `per_page`) covers, as limit/offset for a repository. */
+export const pageWindow = (p: { page: number; per_page: number }) => ({ limit: p.per_page, offset: (p.page - 1) * p.per_page });
+
 /** `page` (from 1) and `per_page` (1–200, default 50), as Zagely's list endpoints take them. */
 export const paginationQuery = z.object({
   page: wholeNumber(1, 1_000_000, 1).meta({ description: 'Page number, from 1.' }),
