@@ -106,8 +106,8 @@ export function autoReplyService(deps: AutoReplyDeps) {
 
   const isFirstInbound = async (m: MessageRow): Promise<boolean> => !(await messagesRepo(db).hasEarlierInbound(m));
 
-  async function isAway(rule: AutoReplyRow, at: Date): Promise<boolean> {
-    const ws = await compliance.sendingWindow(rule.workspace_id, null);
+  type Window = Awaited<ReturnType<typeof compliance.sendingWindow>>;
+  function isAway(rule: AutoReplyRow, at: Date, ws: Window): boolean {
     const hours: Hours = hoursOf(rule.conditions) ?? { start: ws.start, end: ws.end };
     try {
       return !isWithinSendingWindow({ now: at, timeZone: hours.timezone ?? null, fallbackTimeZone: ws.workspaceTimeZone, window: { start: hours.start, end: hours.end } });
@@ -132,8 +132,10 @@ export function autoReplyService(deps: AutoReplyDeps) {
     if (welcome.length && (await isFirstInbound(m))) eligible.push({ row: welcome[0], kind: 'welcome', matchedText: null, rank: 0 });
 
     const at = m.received_at ?? m.created_at ?? now();
-    for (const r of rules.filter((x) => x.trigger_type === 'away').sort(byPriority)) {
-      if (await isAway(r, at)) {
+    const awayRules = rules.filter((x) => x.trigger_type === 'away').sort(byPriority);
+    const window = awayRules.length ? await compliance.sendingWindow(m.workspace_id, null) : undefined;
+    for (const r of awayRules) {
+      if (window && isAway(r, at, window)) {
         eligible.push({ row: r, kind: 'away', matchedText: null, rank: 0 });
         break;
       }
