@@ -44,6 +44,17 @@ export const workerConfigSchema = z.object({
       if (!parsed) ctx.addIssue({ code: 'custom', message: 'must be comma-separated whole milliseconds, e.g. 10000,60000,300000' });
       return parsed ?? [];
     }),
+  /** The relay that sends export e-mails (SeaX log export links): smtp://[user:pass@]host[:port] (STARTTLS when offered) or smtps:// (implicit TLS). */
+  SMTP_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol) && !!new URL(v).hostname, { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  /** The From of those e-mails: an address the relay accepts. */
+  SMTP_FROM: z.string().min(3).default('Switchboard <no-reply@switchboard.local>'),
+  /** Signs e-mailed export download links (lib/export-link.ts); unset: derived from DATABASE_URL, the same way the API derives it. */
+  EXPORT_LINK_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** How long an e-mailed export download link works (default 7 days). */
+  EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
   /** Failed attempts after which a delivery is marked failed (Zagely: 5). */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   /** Deadline of one webhook request (Zagely: 10 s). */

@@ -20,14 +20,14 @@ export interface MessagingDeps {
   clock?: () => Date;
 }
 
-type Sender = PhoneRow & { credentials_encrypted: string | null; provider_sender_id: string | null };
+export type Sender = PhoneRow & { credentials_encrypted: string | null; provider_sender_id: string | null };
 
 const NOT_YET_SENT: MessageStatus[] = ['scheduled', 'queued'];
 /** A scheduled message whose send_at is further away than this was moved later (rescheduled): wait again. */
 const EARLY_TOLERANCE_MS = 1000;
 
 /** Heartbeats while a carrier request is outstanding, so a dead worker's attempt is retried within the heartbeat timeout. */
-function startHeartbeat(): () => void {
+export function startHeartbeat(): () => void {
   let ctx: Context | undefined;
   try {
     ctx = Context.current();
@@ -39,7 +39,8 @@ function startHeartbeat(): () => void {
   return () => clearInterval(timer);
 }
 
-const eventData = (m: MessageRow) => ({
+/** `data` of message.sent / message.failed recorded by the send paths. */
+export const messageStatusEventData = (m: MessageRow) => ({
   id: m.id,
   message_id: m.id,
   channel: m.channel,
@@ -60,6 +61,30 @@ const eventData = (m: MessageRow) => ({
   failed_at: m.failed_at?.toISOString() ?? null,
 });
 
+/** The one carrier request of a message (SMS/MMS or WhatsApp text, media or template); the message id is the idempotency key. */
+export function callCarrier(carriers: CarrierRegistry, carrier: Carrier, m: MessageRow, sender: Sender): Promise<SendResult> {
+  const statusCallbackUrl = carriers.statusCallbackUrl(carrier.provider);
+  if (m.channel === 'whatsapp') {
+    const from = sender.provider_sender_id ?? sender.whatsapp_business_account_phone_id ?? sender.phone;
+    const base = { from, to: m.to_address, idempotencyKey: m.id, ...(statusCallbackUrl ? { statusCallbackUrl } : {}) };
+    if (m.content_type === 'template' && m.template) {
+      return carrier.sendWhatsApp({ ...base, kind: 'template', template: m.template as unknown as { name: string; language: string; components?: unknown[] } });
+    }
+    if (m.content_type !== 'text' && m.media_urls.length) {
+      return carrier.sendWhatsApp({ ...base, kind: 'media', mediaUrl: m.media_urls[0], mediaType: m.content_type as WhatsAppMediaType, ...(m.content ? { caption: m.content } : {}) });
+    }
+    return carrier.sendWhatsApp({ ...base, kind: 'text', text: m.content ?? '' });
+  }
+  return carrier.sendSms({
+    from: sender.phone,
+    to: m.to_address,
+    body: m.content ?? '',
+    ...(m.media_urls.length ? { mediaUrls: m.media_urls } : {}),
+    idempotencyKey: m.id,
+    ...(statusCallbackUrl ? { statusCallbackUrl } : {}),
+  });
+}
+
 /** Activities that send single messages through carriers (and, later, campaign batches). */
 export function createMessagingActivities(deps: MessagingDeps) {
   const { db, carriers, logger } = deps;
@@ -73,42 +98,19 @@ export function createMessagingActivities(deps: MessagingDeps) {
   const fail = (m: MessageRow, from: MessageStatus[], error: { code: string; message: string; provider?: string | null }) =>
     db.transaction(async (trx) => {
       const row = await messages.markFailed(m.workspace_id, m.id, from, error, trx);
-      if (row) await events.record({ workspace_id: row.workspace_id, type: 'message.failed', subject_type: 'message', subject_id: row.id, data: eventData(row) }, trx);
+      if (row) await events.record({ workspace_id: row.workspace_id, type: 'message.failed', subject_type: 'message', subject_id: row.id, data: messageStatusEventData(row) }, trx);
       return row;
     });
 
   const recordSent = async (m: MessageRow, provider: string, result: SendResult): Promise<DispatchResult> => {
     const row = await db.transaction(async (trx) => {
       const sent = await messages.markSent(m.workspace_id, m.id, provider, result.providerMessageId, trx);
-      if (sent) await events.record({ workspace_id: sent.workspace_id, type: 'message.sent', subject_type: 'message', subject_id: sent.id, data: eventData(sent) }, trx);
+      if (sent) await events.record({ workspace_id: sent.workspace_id, type: 'message.sent', subject_type: 'message', subject_id: sent.id, data: messageStatusEventData(sent) }, trx);
       return sent;
     });
     if (row) return { status: row.status };
     const current = await messages.get(m.workspace_id, m.id);
     return { status: current?.status ?? 'sent' };
-  };
-
-  const callCarrier = (carrier: Carrier, m: MessageRow, sender: Sender): Promise<SendResult> => {
-    const statusCallbackUrl = carriers.statusCallbackUrl(carrier.provider);
-    if (m.channel === 'whatsapp') {
-      const from = sender.provider_sender_id ?? sender.whatsapp_business_account_phone_id ?? sender.phone;
-      const base = { from, to: m.to_address, idempotencyKey: m.id, ...(statusCallbackUrl ? { statusCallbackUrl } : {}) };
-      if (m.content_type === 'template' && m.template) {
-        return carrier.sendWhatsApp({ ...base, kind: 'template', template: m.template as unknown as { name: string; language: string; components?: unknown[] } });
-      }
-      if (m.content_type !== 'text' && m.media_urls.length) {
-        return carrier.sendWhatsApp({ ...base, kind: 'media', mediaUrl: m.media_urls[0], mediaType: m.content_type as WhatsAppMediaType, ...(m.content ? { caption: m.content } : {}) });
-      }
-      return carrier.sendWhatsApp({ ...base, kind: 'text', text: m.content ?? '' });
-    }
-    return carrier.sendSms({
-      from: sender.phone,
-      to: m.to_address,
-      body: m.content ?? '',
-      ...(m.media_urls.length ? { mediaUrls: m.media_urls } : {}),
-      idempotencyKey: m.id,
-      ...(statusCallbackUrl ? { statusCallbackUrl } : {}),
-    });
   };
 
   /**
@@ -155,7 +157,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
           return await recordSent(m, carrier.provider, found);
         }
       }
-      const result = await callCarrier(carrier, m, sender);
+      const result = await callCarrier(carriers, carrier, m, sender);
       return await recordSent(m, carrier.provider, result);
     } catch (err) {
       if (err instanceof CarrierError) {

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { webhooksRepo } from '../db/repositories/webhooks';
+import { seaxEnvelope, seaxEventBody } from '../domain/seax-events';
 import { signedHeaders, WEBHOOK_TEST_EVENT, zagelyEnvelope } from '../domain/webhooks';
 import type { Logger } from '../lib/logger';
 import { outboundUrlErrorOf, type GuardedFetch } from '../lib/outbound-url';
@@ -48,6 +49,41 @@ async function readLimited(res: Response | Awaited<ReturnType<GuardedFetch>>, li
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
+export interface PostOutcome {
+  statusCode: number | null;
+  /** The first RESPONSE_BODY_LIMIT bytes of the response body. */
+  responseBody: string | null;
+  /** null for a 2xx; else `HTTP <status>`, `timeout after … ms`, `refused: …` or the connection error. */
+  error: string | null;
+  durationMs: number;
+}
+
+/**
+ * One webhook POST. Any 2xx succeeds; anything else (3xx included: redirects are not followed), a timeout or a
+ * refused/failed connection is an error. Also used by the SeaX test endpoint, which sends synchronously.
+ */
+export async function postWebhook(fetch: GuardedFetch, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostOutcome> {
+  const started = Date.now();
+  let statusCode: number | null = null;
+  let responseBody: string | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    statusCode = res.status;
+    responseBody = await readLimited(res, RESPONSE_BODY_LIMIT).catch(() => null);
+    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+  } catch (err) {
+    const refused = outboundUrlErrorOf(err);
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    error = refused
+      ? `refused: ${refused.reason}`
+      : e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? `timeout after ${timeoutMs} ms`
+        : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
+  }
+  return { statusCode, responseBody, error, durationMs: Date.now() - started };
+}
+
 /** Activities that dispatch and send webhook deliveries. */
 export function createWebhookActivities(deps: WebhookDeps) {
   const { db, logger } = deps;
@@ -91,9 +127,9 @@ export function createWebhookActivities(deps: WebhookDeps) {
     },
 
     /**
-     * One signed POST of a delivery, logged as an attempt row with status code, truncated response body,
-     * duration and error. Any 2xx succeeds; anything else (3xx included: redirects are not followed), a timeout
-     * or a refused/failed connection is a failed attempt: `retry`, or `failed` when `isLast`.
+     * One signed POST of a delivery (the SeaX envelope for SeaX subscriptions, Zagely's otherwise), logged as an
+     * attempt row with status code, truncated response body, duration and error. A failed attempt (see postWebhook)
+     * answers `retry`, or `failed` when `isLast`.
      */
     async attemptWebhookDelivery(input: { deliveryId: string; isLast: boolean; nextDelayMs: number }): Promise<AttemptResult> {
       const c = cfg();
@@ -107,28 +143,23 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const attempt = await repo.beginAttempt(d.id);
       if (attempt === undefined) return { outcome: 'skipped', attempt: d.attempts };
 
-      const body = JSON.stringify(zagelyEnvelope({ eventType: d.event_type, workspaceId: d.workspace_id, deliveryId: d.id, occurredAt: new Date(d.occurred_at), data: d.payload }));
+      const occurredAt = new Date(d.occurred_at);
+      const body = JSON.stringify(
+        d.dialect === 'seax'
+          ? seaxEnvelope({
+              id: d.id,
+              eventType: d.event_type,
+              occurredAt,
+              workspace: { id: d.workspace_id, name: d.workspace_name },
+              ...seaxEventBody(d.event_type, d.payload),
+              createdBy: d.created_by,
+              updatedBy: d.updated_by,
+            })
+          : zagelyEnvelope({ eventType: d.event_type, workspaceId: d.workspace_id, deliveryId: d.id, occurredAt, data: d.payload }),
+      );
       const timestamp = Math.floor(now().getTime() / 1000);
       const headers = signedHeaders({ secret: d.secret, deliveryId: d.id, eventType: d.event_type, timestamp, body });
-      const started = Date.now();
-      let statusCode: number | null = null;
-      let responseBody: string | null = null;
-      let error: string | null = null;
-      try {
-        const res = await c.fetch(d.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(c.timeoutMs) });
-        statusCode = res.status;
-        responseBody = await readLimited(res, RESPONSE_BODY_LIMIT).catch(() => null);
-        if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
-      } catch (err) {
-        const refused = outboundUrlErrorOf(err);
-        const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-        error = refused
-          ? `refused: ${refused.reason}`
-          : e.name === 'TimeoutError' || e.name === 'AbortError'
-            ? `timeout after ${c.timeoutMs} ms`
-            : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
-      }
-      const durationMs = Date.now() - started;
+      const { statusCode, responseBody, error, durationMs } = await postWebhook(c.fetch, d.url, headers, body, c.timeoutMs);
       const ok = error === null;
       const outcome: AttemptResult['outcome'] = ok ? 'succeeded' : input.isLast ? 'failed' : 'retry';
       await repo.recordAttempt(

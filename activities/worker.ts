@@ -4,12 +4,14 @@ import path from 'node:path';
 import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
+import { exportLinkSecret } from '../lib/export-link';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
 import { createCarrierRegistry, type CarrierRegistry } from './carriers/registry';
 import { createActivities } from './index';
+import { smtpConfigFromUrl } from './webhook-exports';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 
 export interface RunningWorker {
@@ -63,6 +65,13 @@ export async function startWorker(
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     fetch: guardedFetch(parseAllowList(config.OUTBOUND_ALLOWED_HOSTS)),
   };
+  const logExports = {
+    smtp: config.SMTP_URL ? smtpConfigFromUrl(config.SMTP_URL) : undefined,
+    from: config.SMTP_FROM,
+    publicUrl: config.PUBLIC_URL,
+    linkSecret: exportLinkSecret(config),
+    linkTtlSeconds: config.EXPORT_LINK_TTL_SECONDS,
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -70,7 +79,7 @@ export async function startWorker(
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
-    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers, webhooks }),
+    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers, webhooks, logExports, publicUrl: config.PUBLIC_URL }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   if (config.WEBHOOK_DISPATCHER_ENABLED) {

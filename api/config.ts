@@ -17,6 +17,8 @@ export const apiConfigSchema = z.object({
   EXPORT_DIR: z.string().default('.data/exports'),
   /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from DATABASE_URL (lib/simulator-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
+  /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from DATABASE_URL, as the worker derives it. */
+  EXPORT_LINK_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   /** 32 bytes (64 hex or base64) decrypting phones.credentials_encrypted, as the worker reads it; a comma-separated list during a rotation. */
   CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),
   /** Meta app secret for X-Hub-Signature-256 on /callbacks/whatsapp; a phone may also carry its own appSecret. */
@@ -25,6 +27,10 @@ export const apiConfigSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
   /** Hosts (exact, case-insensitive), IPs or CIDRs, comma-separated, that user-supplied URLs may reach even when private (lib/outbound-url.ts). */
   OUTBOUND_ALLOWED_HOSTS: outboundAllowedHostsEnv,
+  /** Campaign runs: recipients per batch activity, batch activities in flight per run, carrier requests in flight per batch. */
+  CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  CAMPAIGN_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(64).default(4),
+  CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -182,3 +182,22 @@ export function effectiveRateLimit(
   const own = messagesPerSecond === null || messagesPerSecond === undefined ? NaN : Number(messagesPerSecond);
   return rateLimitFromPerSecond(own > 0 ? own : defaultMessagesPerSecond(type, options));
 }
+
+/**
+ * Shared-sender pacing (campaigns): strict spacing with one number of state, the sender's next free instant
+ * `nextAtMs` (GCRA with no burst). Message i may go out at ceil(max(now, next)) and moves `next` on by
+ * units × windowMs / limit. Consecutive sends are then at least that far apart, so any L + 1 sends of one unit span
+ * at least W: never more than L in any window of W (the invariant above, without keeping a log), whichever
+ * campaigns and workers share the sender, as long as each reservation is made under the sender's row lock.
+ * A reservation that is not used (a crashed batch) only leaves a gap.
+ */
+export function spacedSlots(nextAtMs: number, limit: RateLimit, nowMs: number, units: readonly number[]): { times: number[]; nextAtMs: number } {
+  const step = limit.windowMs / limit.limit;
+  let next = Math.max(nextAtMs, nowMs);
+  const times = units.map((u) => {
+    const at = Math.ceil(next - EPS) || 0; // never -0
+    next += Math.max(1, u) * step;
+    return at;
+  });
+  return { times, nextAtMs: next };
+}

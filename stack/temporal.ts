@@ -13,15 +13,16 @@ export interface DevServer {
 }
 
 /**
- * Where the `temporal` CLI is: TEMPORAL_CLI_PATH, then PATH, then undefined (the caller falls back to the
- * SDK's cached download, which needs internet).
+ * Where the `temporal` CLI is: TEMPORAL_CLI_PATH, then PATH, then the virtualenv `.ci/run` installs it into
+ * (.tools/temporal-cli), then undefined (the caller falls back to the SDK's cached download, which needs internet).
  */
 export function findTemporalCli(explicit?: string): string | undefined {
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${explicit}`);
     return explicit;
   }
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  const tools = path.join(__dirname, '..', '.tools', 'temporal-cli', 'bin');
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), tools]) {
     const candidate = path.join(dir, 'temporal');
     if (dir && fs.existsSync(candidate)) {
       try {

@@ -1,15 +1,20 @@
 import type { ApiDeps } from '../context';
 import type { RouteSpec } from '../routing';
+import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
 import { seaxJobRoutes } from './seax/jobs';
 import { seaxKeywordRoutes } from './seax/keywords';
 import { seaxKeyRoutes } from './seax/keys';
 import { seaxLabelRoutes } from './seax/labels';
 import { seaxMessageRoutes } from './seax/messages';
+import { seaxNotifyRoutes } from './seax/notify';
+import { seaxNotifyExportDownloadRoutes, seaxNotifyExportRoutes } from './seax/notify-exports';
 import { seaxPhoneRoutes } from './seax/phones';
 import { carrierCallbackRoutes, simulatorRoutes } from './callbacks/carriers';
+import { linkRoutes } from './links';
 import { healthRoutes, meRoutes } from './system';
 import { zagelyAutomationRoutes } from './zagely/automations';
+import { zagelyCampaignRoutes } from './zagely/campaigns';
 import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyConversationRoutes } from './zagely/conversations';
 import { zagelyExportRoutes } from './zagely/exports';
@@ -22,7 +27,7 @@ import { zagelyWebhookRoutes } from './zagely/webhooks';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...carrierCallbackRoutes(deps), ...simulatorRoutes(deps)];
+  return [...healthRoutes(deps), ...linkRoutes(deps), ...carrierCallbackRoutes(deps), ...simulatorRoutes(deps), ...seaxNotifyExportDownloadRoutes(deps)];
 }
 
 /** Every authenticated route of both dialects. */
@@ -36,6 +41,9 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...seaxLabelRoutes(deps),
     ...seaxKeyRoutes(deps),
     ...seaxMessageRoutes(deps),
+    ...seaxCampaignRoutes(deps),
+    ...seaxNotifyRoutes(deps),
+    ...seaxNotifyExportRoutes(deps),
     ...zagelyExportRoutes(deps),
     ...zagelyContactRoutes(deps),
     ...zagelyGroupRoutes(deps),
@@ -44,6 +52,7 @@ export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
     ...zagelyMessageRoutes(deps),
     ...zagelyConversationRoutes(deps),
     ...zagelyAutomationRoutes(deps),
+    ...zagelyCampaignRoutes(deps),
     ...zagelyTemplateRoutes(deps),
     ...zagelyWebhookRoutes(deps),
   ];

@@ -63,5 +63,10 @@ export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | 
       if (!current) throw notFound('Delivery');
       throw conflict(`Only failed deliveries can be replayed; this one is ${current.status}.`, { status: current.status });
     },
+    /** Send again every delivery of this webhook in `status` (failed by default) created in [from, to]; answers how many. */
+    async replayRange(workspaceId: string, id: string, r: { from: Date; to: Date; status: Exclude<DeliveryStatus, 'pending'> }) {
+      await mustGet(workspaceId, id);
+      return repo.requeueRange(workspaceId, id, r);
+    },
   };
 }

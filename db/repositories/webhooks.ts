@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { SEAX_TYPE_OF } from '../../domain/seax-events';
+import { webhookLogsQuery, WEBHOOK_LOG_ORDER_COLUMNS, type WebhookLogFilter, type WebhookLogRow } from './webhook-logs';
 
 export type WebhookDialect = 'zagely' | 'seax';
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -54,19 +56,41 @@ export interface WebhookAttemptRow {
  * Deliveries of the events of `eventIds` to every active subscription of their workspace that subscribes to their
  * type: one set-based INSERT … SELECT, idempotent through unique (subscription_id, event_id). Runs inside the
  * transaction that records the events (db/repositories/events.ts), so a delivery exists exactly when its event does.
+ * SeaX subscriptions list SeaX's types: an event reaches them under its SeaX type (SEAX_TYPE_OF, joined in as a
+ * two-column table), which is also the delivery's event_type, so their logs filter by SeaX names.
  */
 export async function fanOutDeliveries(trx: Knex, eventIds: string[]): Promise<void> {
   if (!eventIds.length) return;
   await trx.raw(
     `INSERT INTO webhook_deliveries (workspace_id, subscription_id, event_id, event_type, payload, occurred_at)
-     SELECT e.workspace_id, s.id, e.id, e.type, e.data, e.occurred_at
+     SELECT e.workspace_id, s.id, e.id, t.type, e.data, e.occurred_at
        FROM events e
-       JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.active AND e.type = ANY(s.events)
-      WHERE e.id = ANY(?::uuid[])
+       LEFT JOIN unnest(?::text[], ?::text[]) AS m(ours, seax) ON m.ours = e.type
+       JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.active
+       CROSS JOIN LATERAL (SELECT CASE s.dialect WHEN 'seax' THEN m.seax ELSE e.type END AS type) t
+      WHERE e.id = ANY(?::uuid[]) AND t.type = ANY(s.events)
      ON CONFLICT (subscription_id, event_id) DO NOTHING`,
-    [eventIds],
+    [SEAX_OURS, SEAX_THEIRS, eventIds],
   );
 }
+
+const SEAX_OURS = Object.keys(SEAX_TYPE_OF);
+const SEAX_THEIRS = Object.values(SEAX_TYPE_OF);
+
+/** SeaX subscription fields a list may be ordered by, and their columns. */
+export const SEAX_SUBSCRIPTION_ORDER_COLUMNS = {
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+  id: 'id',
+  created_by: 'created_by',
+  updated_by: 'updated_by',
+  is_enabled: 'active',
+  type: 'type',
+} as const;
+export type OrderBy<C extends string> = { column: C; direction: 'asc' | 'desc' }[];
+
+/** A SeaX delivery log (webhook-logs.ts) with what its `delivered_event_obj` needs besides. */
+export type SeaxLogRow = WebhookLogRow & { workspace_name: string; duration_ms: number };
 
 /** Webhook subscriptions, their deliveries and attempts. Every read and write is scoped by workspace. */
 export function webhooksRepo(db: Knex) {
@@ -77,11 +101,24 @@ export function webhooksRepo(db: Knex) {
       const rows: WebhookSubscriptionRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.limit).offset(p.offset);
       return { rows, total: Number(count) };
     },
+    /** Every SeaX subscription of a workspace (SeaX lists are not paged), optionally of one `type`; ties break by id. */
+    listSeaxSubscriptions: (workspaceId: string, p: { type?: string; order: OrderBy<keyof typeof SEAX_SUBSCRIPTION_ORDER_COLUMNS> }): Promise<WebhookSubscriptionRow[]> =>
+      db('webhook_subscriptions')
+        .where({ workspace_id: workspaceId, dialect: 'seax' })
+        .modify((q) => {
+          if (p.type) q.andWhere({ type: p.type });
+          for (const o of p.order) q.orderBy(SEAX_SUBSCRIPTION_ORDER_COLUMNS[o.column], o.direction, 'last');
+        })
+        .orderBy('id', p.order[0]?.direction ?? 'desc'),
     getSubscription: (workspaceId: string, id: string): Promise<WebhookSubscriptionRow | undefined> =>
       db('webhook_subscriptions').where({ workspace_id: workspaceId, id }).first(),
-    insertSubscription: async (row: Pick<WebhookSubscriptionRow, 'workspace_id' | 'dialect' | 'url' | 'events' | 'secret' | 'active'>): Promise<WebhookSubscriptionRow> =>
-      (await db('webhook_subscriptions').insert(row).returning('*'))[0],
-    updateSubscription: async (workspaceId: string, id: string, patch: Partial<Pick<WebhookSubscriptionRow, 'url' | 'events' | 'active'>>): Promise<WebhookSubscriptionRow | undefined> =>
+    /** The secret of the newest subscription of this dialect with this URL, to sign a test send to it. */
+    secretForUrl: async (workspaceId: string, dialect: WebhookDialect, url: string): Promise<Pick<WebhookSubscriptionRow, 'secret' | 'created_by' | 'updated_by'> | undefined> =>
+      db('webhook_subscriptions').where({ workspace_id: workspaceId, dialect, url }).orderBy('created_at', 'desc').first('secret', 'created_by', 'updated_by'),
+    insertSubscription: async (
+      row: Pick<WebhookSubscriptionRow, 'workspace_id' | 'dialect' | 'url' | 'events' | 'secret' | 'active'> & Partial<Pick<WebhookSubscriptionRow, 'type' | 'created_by' | 'updated_by'>>,
+    ): Promise<WebhookSubscriptionRow> => (await db('webhook_subscriptions').insert(row).returning('*'))[0],
+    updateSubscription: async (workspaceId: string, id: string, patch: Partial<Pick<WebhookSubscriptionRow, 'url' | 'events' | 'active' | 'type' | 'updated_by'>>): Promise<WebhookSubscriptionRow | undefined> =>
       (await db('webhook_subscriptions').where({ workspace_id: workspaceId, id }).update({ ...patch, updated_at: db.fn.now() }).returning('*'))[0],
     deleteSubscription: async (workspaceId: string, id: string): Promise<boolean> =>
       (await db('webhook_subscriptions').where({ workspace_id: workspaceId, id }).delete()) > 0,
@@ -100,6 +137,23 @@ export function webhooksRepo(db: Knex) {
       const rows: WebhookDeliveryRow[] = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(p.limit).offset(p.offset);
       const attempts: WebhookAttemptRow[] = rows.length ? await db('webhook_attempts').whereIn('delivery_id', rows.map((r) => r.id)).orderBy(['delivery_id', 'attempt', 'id']) : [];
       return { rows, attempts, total: Number(count) };
+    },
+
+    /** SeaX delivery logs, one per attempt, filtered, ordered (ties by attempt id), and paged when `limit` is set. */
+    seaxLogs: async (workspaceId: string, f: WebhookLogFilter, p: { order: OrderBy<keyof typeof WEBHOOK_LOG_ORDER_COLUMNS>; limit?: number; offset: number }) => {
+      const base = webhookLogsQuery(db, workspaceId, f);
+      const [{ count }] = await base.clone().clearSelect().count<{ count: string }[]>('* as count');
+      const rows: SeaxLogRow[] = await base
+        .clone()
+        .join('workspaces as w', 'w.id', 'd.workspace_id')
+        .select('w.name as workspace_name', 'a.duration_ms')
+        .modify((q) => {
+          for (const o of p.order) q.orderBy(WEBHOOK_LOG_ORDER_COLUMNS[o.column], o.direction, 'last');
+          q.orderBy('a.id', p.order[0]?.direction ?? 'desc');
+          if (p.limit !== undefined) q.limit(p.limit);
+        })
+        .offset(p.offset);
+      return { rows, total: Number(count) };
     },
 
     /** Compare-and-set failed → pending and back to the dispatcher (same delivery id); undefined when it was not failed. */
@@ -135,10 +189,16 @@ export function webhooksRepo(db: Knex) {
       }),
 
     /** The delivery with what sending needs from its subscription; undefined when either is gone. */
-    forSending: (deliveryId: string): Promise<(WebhookDeliveryRow & { url: string; secret: string; active: boolean; dialect: WebhookDialect }) | undefined> =>
+    forSending: (
+      deliveryId: string,
+    ): Promise<
+      | (WebhookDeliveryRow & Pick<WebhookSubscriptionRow, 'url' | 'secret' | 'active' | 'dialect' | 'created_by' | 'updated_by'> & { workspace_name: string })
+      | undefined
+    > =>
       db('webhook_deliveries as d')
         .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-        .select('d.*', 's.url', 's.secret', 's.active', 's.dialect')
+        .join('workspaces as w', 'w.id', 'd.workspace_id')
+        .select('d.*', 's.url', 's.secret', 's.active', 's.dialect', 's.created_by', 's.updated_by', 'w.name as workspace_name')
         .where('d.id', deliveryId)
         .first(),
 
@@ -166,5 +226,17 @@ export function webhooksRepo(db: Knex) {
     /** Pending → failed without an attempt (the subscription was disabled or deleted meanwhile). */
     abandon: (deliveryId: string, reason: string) =>
       db('webhook_deliveries').where({ id: deliveryId, status: 'pending' }).update({ status: 'failed', last_error: reason, next_attempt_at: null, updated_at: db.fn.now() }),
+
+    /**
+     * Bulk replay: every delivery of a subscription in `status` created in [from, to] back to pending and
+     * undispatched, in one compare-and-set UPDATE (same delivery ids; the dispatcher starts them). A delivery that
+     * changed status meanwhile is not matched, so replaying twice cannot run one delivery twice. Answers the count.
+     */
+    requeueRange: (workspaceId: string, subscriptionId: string, r: { from: Date; to: Date; status: Exclude<DeliveryStatus, 'pending'> }): Promise<number> =>
+      db('webhook_deliveries')
+        .where({ workspace_id: workspaceId, subscription_id: subscriptionId, status: r.status })
+        .andWhere('created_at', '>=', r.from)
+        .andWhere('created_at', '<=', r.to)
+        .update({ status: 'pending', dispatched_at: null, next_attempt_at: null, updated_at: db.fn.now() }),
   };
 }

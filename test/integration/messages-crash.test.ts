@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { encryptPhoneCredentials } from '../../activities/carriers/registry';
 import { workerConfigSchema } from '../../activities/config';
 import { startWorker, type RunningWorker } from '../../activities/worker';
@@ -8,6 +7,7 @@ import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { spawnWorker } from '../helpers/worker-child';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;
@@ -26,23 +26,6 @@ const workerEnv = () => ({
   CREDENTIALS_ENCRYPTION_KEY: KEY,
   LOG_LEVEL: 'warn',
 });
-
-/** A worker in a child process; resolves once it polls the task queue. */
-function spawnWorker(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../helpers/worker-process.ts')], {
-    env: { ...process.env, ...workerEnv() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('worker ready')) resolve(proc);
-    });
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${out.slice(-2000)}`)));
-  });
-}
 
 beforeAll(async () => {
   twilio = await new TwilioFake().start();
@@ -63,7 +46,7 @@ afterAll(async () => {
 
 describe('a worker killed during a send', () => {
   it('leads to exactly one message at the provider, recorded as sent with its id', async () => {
-    child = await spawnWorker();
+    child = await spawnWorker(workerEnv());
     // Twilio accepts the message at once but answers only after 10 s: the worker dies holding the request.
     twilio.delayNext(1, 10_000);
     const res = await h.http.post(`/api/v1/workspace/${ws.id}/send_message`).set(ws.seax).send({ phone_number: tw.phone, to_phone_number: '+14155550171', content: 'exactly once' });

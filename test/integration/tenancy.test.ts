@@ -33,8 +33,14 @@ beforeAll(async () => {
   const delivery = await h.db('webhook_deliveries')
     .insert({ workspace_id: a.id, subscription_id: webhook.body.data.id, event_id: '00000000-0000-4000-8000-000000000001', event_type: 'webhook.test', payload: '{}', status: 'failed' })
     .returning('id');
+  const zagelyCampaign = await h.http.post('/api/v1/campaigns').set(a.zagely).send({ name: 'A campaign', session_id: simA.id, message_content: 'secret of A campaign' });
   const inbound = await h.http.post('/simulator/inbound').send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
+  const subscription = await h.http.post(`/notify-api/v1/workspaces/${a.id}/subscription`).set(a.seax).send({ webhook_url: 'https://example.com/hooks/seax-a', event_types: ['message.new'], created_by: 'a@example.com' });
+  const campaign = await h.db('campaigns').insert({ workspace_id: a.id, dialect: 'seax', name: 'A campaign', channel: 'sms', message: 'secret of A campaign', phone_ids: [phone[0].id], status: 'draft' }).returning('id');
   Object.assign(ids, {
+    campaign: zagelyCampaign.body.data.id,
+    campaign_id: campaign[0].id,
+    subscription_id: subscription.body.id,
     conversation: inbound.body.data.conversation_id,
     keyword_id: keyword.body.id,
     automation: automation.body.data.id,
@@ -70,7 +76,7 @@ describe('a key from another workspace', () => {
 
   it.each(zagelyById.map((s) => [s.method.toUpperCase(), s.path, s] as const))('finds nothing at %s %s', async (method, _path, spec) => {
     // A well-formed body, so the answer is about the id and not about validation.
-    const body = spec.path.endsWith('/contacts') ? { contact_ids: [ids.contact] } : spec.method === 'patch' && spec.path.includes('messages') ? { send_at: new Date(Date.now() + 7_200_000).toISOString() } : {};
+    const body = spec.path.endsWith('/contacts') ? { contact_ids: [ids.contact] } : spec.path.endsWith('/deliveries/replay') ? { from: '2020-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' } : spec.method === 'patch' && spec.path.includes('messages') ? { send_at: new Date(Date.now() + 7_200_000).toISOString() } : {};
     const res = await h.http[spec.method](fill(spec.path)).set(b.zagely).send(body);
     // Key management needs `*`, which B's default pair has; everything of A is simply not there for B.
     expect(res.status).toBe(404);

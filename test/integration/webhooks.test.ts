@@ -239,3 +239,58 @@ describe('API', () => {
     expectError(await h.http.post('/api/v1/webhooks').set(headers).send({ url: 'https://example.com/x', events: ['contact.created'] }), 403, 'insufficient_ability');
   });
 });
+
+describe('bulk replay', () => {
+  const failedOf = async (hookId: string, n: number) => {
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const rows = await h.db('webhook_deliveries').where({ subscription_id: hookId, status: 'failed' }).orderBy('created_at');
+      if (rows.length >= n) return rows as { id: string; created_at: Date; attempts: number }[];
+      if (Date.now() > until) throw new Error(`only ${rows.length} of ${n} deliveries failed in time`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('sends every failed delivery of a time range again, once each, under its delivery id; others stay failed', async () => {
+    const rx = await receiver();
+    rx.respondWith(500, 'down');
+    const hook = await subscribe(rx.urlFor('/bulk'), ['contact.created']);
+    // Failed deliveries an hour before and after the range (written directly: waiting an hour is not a test).
+    const outside = await h.db('webhook_deliveries')
+      .insert([-1, 1].map((hours) => ({ workspace_id: a.id, subscription_id: hook.id, event_id: crypto.randomUUID(), event_type: 'contact.created', payload: '{}', status: 'failed', attempts: 5, dispatched_at: new Date(), created_at: new Date(Date.now() + hours * 3_600_000) })))
+      .returning('id');
+    for (let i = 0; i < 4; i++) await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: `+1415555021${i}`, name: `In range ${i}` });
+    const inRange = (await failedOf(hook.id, 6)).filter((d) => !outside.some((o) => o.id === d.id));
+    expect(inRange).toHaveLength(4);
+    expect(rx.requests).toHaveLength(4 * 5);
+
+    rx.respondWith(200, 'back');
+    // created_at has microseconds, a Date milliseconds: round the end up so the last delivery is inside.
+    const range = { from: inRange[0].created_at.toISOString(), to: new Date(inRange[3].created_at.getTime() + 1).toISOString() };
+    expectError(await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(b.zagely).send(range), 404, 'not_found');
+    expectFieldError(await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(a.zagely).send({ from: range.to, to: range.from }), 'to');
+    expectFieldError(await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(a.zagely).send({ from: '2026-11-01', to: range.to }), 'from');
+    const res = await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(a.zagely).send(range);
+    expect(res.status).toBe(202);
+    expect(res.body.data).toEqual({ count: 4 });
+
+    await rx.waitForRequests(4 * 5 + 4, () => true, 15_000);
+    for (const id of inRange.map((d) => d.id)) await waitForDelivery(hook.id, (x) => x.id === id && x.status === 'succeeded');
+    // A second replay of the same range finds nothing failed; nothing arrives twice.
+    expect((await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(a.zagely).send(range)).body.data).toEqual({ count: 0 });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = rx.requests.slice(4 * 5);
+    expect(after).toHaveLength(4);
+    expect(after.map((r) => r.headers['x-zagely-delivery']).sort()).toEqual(inRange.map((d) => d.id).sort());
+    expect(after.map((r) => JSON.parse(r.body).delivery_id).sort()).toEqual(inRange.map((d) => d.id).sort());
+    const rows = await h.db('webhook_deliveries').where({ subscription_id: hook.id }).orderBy('created_at');
+    expect(rows.filter((d) => outside.some((o) => o.id === d.id)).map((d) => [d.status, d.attempts, d.dispatched_at !== null])).toEqual([['failed', 5, true], ['failed', 5, true]]);
+    expect(rows.filter((d) => inRange.some((x) => x.id === d.id)).map((d) => [d.status, d.attempts])).toEqual(Array(4).fill(['succeeded', 6]));
+
+    // status: succeeded sends acknowledged deliveries again (a receiver that lost them), still under their ids.
+    const again = await h.http.post(`/api/v1/webhooks/${hook.id}/deliveries/replay`).set(a.zagely).send({ ...range, status: 'succeeded' });
+    expect(again.body.data).toEqual({ count: 4 });
+    const resent = (await rx.waitForRequests(4 * 5 + 8, () => true, 15_000)).slice(4 * 5 + 4);
+    expect(resent.map((r) => r.headers['x-zagely-delivery']).sort()).toEqual(inRange.map((d) => d.id).sort());
+  });
+});

@@ -7,6 +7,7 @@ import {
   rateLimitFromPerSecond,
   reserve,
   scheduleBatch,
+  spacedSlots,
   type PacerState,
   type RateLimit,
 } from '../../domain/pacing';
@@ -245,5 +246,42 @@ describe('defaults by sender type', () => {
     expect(effectiveRateLimit('LOCAL', 0.5)).toEqual({ limit: 1, windowMs: 2000 });
     expect(effectiveRateLimit('SHORT_CODE', null)).toEqual({ limit: 100, windowMs: 1000 });
     expect(effectiveRateLimit('TOLL_FREE', 0)).toEqual({ limit: 3, windowMs: 1000 });
+  });
+});
+
+describe('spacedSlots (shared sender pacing for campaigns)', () => {
+  it('holds the window invariant across interleaved reservations by several batches at arbitrary times', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.2, max: 2000, noNaN: true }),
+        fc.array(fc.record({ after: fc.integer({ min: 0, max: 1500 }), count: fc.integer({ min: 1, max: 30 }) }), { minLength: 1, maxLength: 20 }),
+        (rate, reservations) => {
+          const limit = rateLimitFromPerSecond(rate);
+          let next = 0;
+          let now = 1_000_000;
+          const sends: { at: number; units: number }[] = [];
+          for (const r of reservations) {
+            now += r.after;
+            const slots = spacedSlots(next, limit, now, new Array<number>(r.count).fill(1));
+            next = slots.nextAtMs;
+            for (const at of slots.times) {
+              expect(at).toBeGreaterThanOrEqual(now);
+              sends.push({ at, units: 1 });
+            }
+          }
+          return holds(limit, sends);
+        },
+      ),
+    );
+  });
+
+  it('keeps the configured rate when busy: 1000 one-unit sends at 80/s take 12.5 s', () => {
+    const { times } = spacedSlots(0, rateLimitFromPerSecond(80), 0, new Array<number>(1001).fill(1));
+    expect(times[1000] - times[0]).toBe(12_500);
+  });
+
+  it('charges multi-segment messages by their units', () => {
+    const { times } = spacedSlots(0, rateLimitFromPerSecond(1), 0, [3, 1]);
+    expect(times).toEqual([0, 3000]);
   });
 });

@@ -35,6 +35,16 @@ export const presets = {
    * result, not an error (the workflow's durable back-off handles it). Only infrastructure failures (database,
    * a dead worker) are retried here.
    */
+  /**
+   * One campaign batch: a few seconds of paced sends for up to a thousand recipients. Heartbeats while it runs, so
+   * a dead worker's batch is retried elsewhere within seconds; the retry takes back the same recipients and
+   * reconciles what was in flight (activities/campaigns.ts). Transient carrier errors back off and retry the batch.
+   */
+  campaignBatch: {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: ['CampaignNotFound'] },
+  },
   webhookDelivery: {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },

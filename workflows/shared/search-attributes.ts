@@ -4,4 +4,6 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const SEARCH_ATTRIBUTES = {
   workspaceId: defineSearchAttributeKey('WorkspaceId', 'KEYWORD'),
   workflowKind: defineSearchAttributeKey('SwitchboardKind', 'KEYWORD'),
+  /** Campaign runs: sms | mms | whatsapp. */
+  campaignType: defineSearchAttributeKey('CampaignType', 'KEYWORD'),
 } as const;

@@ -59,6 +59,19 @@ const toDelivery = (d: WebhookDeliveryRow, attempts?: WebhookAttemptRow[]): z.in
 
 const accepted = z.object({ message: z.string(), data: deliveryView });
 
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-01T00:00:00Z' }).transform((v) => new Date(v));
+const replayRangeBody = z
+  .object({
+    from: instant.meta({ description: 'Deliveries created at or after this instant.' }),
+    to: instant.meta({ description: 'Deliveries created at or before this instant.' }),
+    status: z
+      .enum(['failed', 'succeeded'], { error: 'must be failed or succeeded' })
+      .default('failed')
+      .meta({ description: 'Which deliveries to send again; `succeeded` re-sends deliveries a receiver acknowledged but lost.' }),
+  })
+  // Zod runs object refinements even when a field failed, so only compare two parsed instants.
+  .refine((b) => !(b.from instanceof Date && b.to instanceof Date) || b.from <= b.to, { path: ['to'], error: 'must not be before from' });
+
 /** Zagely webhooks: subscriptions (secret shown only on create), delivery log, test events and replays. */
 export function zagelyWebhookRoutes({ db, config }: ApiDeps) {
   const webhooks = webhookService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS });
@@ -168,6 +181,22 @@ export function zagelyWebhookRoutes({ db, config }: ApiDeps) {
         message: 'Replay queued.',
         data: toDelivery(await webhooks.replay(principalOf(ctx).workspaceId, params.webhook, params.delivery)),
       }),
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/webhooks/:webhook/deliveries/replay',
+      tag: TAG,
+      summary: 'Send again every failed delivery created in a time range, under their delivery ids',
+      description: 'Answers 202 with how many deliveries were queued; each gets a fresh retry schedule, attempt numbers continue.',
+      ability: 'webhooks.write',
+      params: webhookParams,
+      body: replayRangeBody,
+      status: 202,
+      response: z.object({ message: z.string(), data: z.object({ count: z.number().int() }) }),
+      handler: async (ctx, { params, body }) => {
+        const count = await webhooks.replayRange(principalOf(ctx).workspaceId, params.webhook, body);
+        return { message: `${count} ${count === 1 ? 'delivery' : 'deliveries'} queued for replay.`, data: { count } };
+      },
     }),
   ];
 }

@@ -13,7 +13,7 @@ export const MAX_QUICK_REPLIES = 3;
 export const MAX_BUTTONS = 10;
 
 const HTTP_URL_ERROR = 'must be an http or https URL';
-const httpUrl = z
+export const httpUrl = z
   .string({ error: HTTP_URL_ERROR })
   .trim()
   .max(2048, { error: 'must be at most 2048 characters' })

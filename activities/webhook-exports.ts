@@ -1,0 +1,174 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { stringify } from 'csv-stringify';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { jobsRepo } from '../db/repositories/jobs';
+import { webhookLogsQuery, type WebhookLogRow } from '../db/repositories/webhook-logs';
+import { signExportLink } from '../lib/export-link';
+import { toActivityFailure } from './carriers/failure';
+import { SmtpCarrier, type SmtpConfig } from './carriers/smtp';
+import { escapeFormula } from './exports';
+import type { ActivityDeps } from './index';
+
+export interface WebhookExportDeps {
+  /** SeaX log export settings; without them the export's e-mail step fails the job with the reason. */
+  logExports?: {
+    /** The relay for the link e-mail (SMTP_URL); undefined when none is configured. */
+    smtp?: SmtpConfig;
+    from: string;
+    /** The API's public base URL the link points at (PUBLIC_URL). */
+    publicUrl?: string;
+    linkSecret: string;
+    linkTtlSeconds: number;
+  };
+}
+
+export type LogExportLang = 'en-US' | 'zh-TW';
+
+/** The job's params, as the API recorded them (api/services/webhook-log-exports.ts). */
+export interface WebhookLogExportParams {
+  email: string;
+  start_date?: string;
+  end_date?: string;
+  lang: LogExportLang;
+}
+
+/** SMTP_URL → the adapter's settings: smtps:// is implicit TLS (465), smtp:// upgrades with STARTTLS when offered (587). */
+export function smtpConfigFromUrl(raw: string): SmtpConfig {
+  const u = new URL(raw);
+  const secure = u.protocol === 'smtps:';
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(u.port) || (secure ? 465 : 587),
+    secure,
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    // Inside the activity's 30 s start-to-close timeout, so a hung relay fails the attempt instead of the timeout.
+    connectionTimeoutMs: 10_000,
+    greetingTimeoutMs: 10_000,
+    socketTimeoutMs: 20_000,
+  };
+}
+
+export const WEBHOOK_LOG_EXPORT_COLUMNS = [
+  'id', 'created_at', 'subscription_id', 'event_type', 'event_id', 'delivery_id', 'webhook_url', 'delivery_status',
+  'status_code', 'attempt', 'error', 'response_body', 'occurred_at', 'payload',
+] as const;
+
+const cell = (value: unknown): string =>
+  value === null || value === undefined
+    ? ''
+    : value instanceof Date
+      ? value.toISOString()
+      : escapeFormula(typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The link e-mail in the requested language (SeaX offers English and Traditional Chinese). */
+export function logExportEmail(lang: LogExportLang, d: { link: string; rows: number; start?: string; end?: string; expiresAt: Date }) {
+  const expires = d.expiresAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const lines =
+    lang === 'zh-TW'
+      ? {
+          subject: '您的 Webhook 傳送紀錄匯出檔已準備就緒',
+          intro: `您要求匯出的 Webhook 傳送紀錄（${d.start ?? '最早的紀錄'} 至 ${d.end ?? '現在'}，共 ${d.rows} 筆）已準備就緒。請點選以下連結下載 CSV 檔案：`,
+          expiry: `此連結將於 ${expires} 失效。`,
+          ignore: '若您並未提出此要求，請忽略此郵件。',
+        }
+      : {
+          subject: 'Your webhook delivery log export is ready',
+          intro: `The webhook delivery logs you asked for (${d.start ?? 'the first log'} to ${d.end ?? 'now'}, ${d.rows} ${d.rows === 1 ? 'log' : 'logs'}) are ready. Download the CSV file here:`,
+          expiry: `The link works until ${expires}.`,
+          ignore: 'If you did not ask for this export, ignore this e-mail.',
+        };
+  return {
+    subject: lines.subject,
+    text: `${lines.intro}\n\n${d.link}\n\n${lines.expiry}\n\n${lines.ignore}\n`,
+    html: `<p>${escapeHtml(lines.intro)}</p><p><a href="${escapeHtml(d.link)}">${escapeHtml(d.link)}</a></p><p>${escapeHtml(lines.expiry)}</p><p>${escapeHtml(lines.ignore)}</p>`,
+  };
+}
+
+/** SeaX webhook log exports: the workspace's delivery logs as a CSV file, then an e-mail with a signed link to it. */
+export function createWebhookExportActivities({ db, exportDir, clock, logExports }: ActivityDeps) {
+  const jobs = jobsRepo(db);
+  const now = () => clock?.() ?? new Date();
+  const mustGet = async (workspaceId: string, jobId: string) => {
+    const job = await jobs.get(workspaceId, jobId);
+    if (!job) throw ApplicationFailure.nonRetryable(`job ${jobId} not found in workspace ${workspaceId}`);
+    return { job, params: job.params as unknown as WebhookLogExportParams };
+  };
+
+  return {
+    /**
+     * Streams the logs in the job's date range, oldest first, into `<exportDir>/<workspace>/webhook-logs-<job>.csv`
+     * (written to a .partial file and renamed, so a retry rewrites it whole and a reader never sees half a file).
+     */
+    async runWebhookLogExport({ workspaceId, jobId }: { workspaceId: string; jobId: string }): Promise<{ rows: number }> {
+      const { job, params } = await mustGet(workspaceId, jobId);
+      // Only forward: a retry after the e-mail went out leaves the job finished.
+      if (job.status === 'pending') await jobs.update(workspaceId, jobId, { status: 'processing' });
+      const dir = path.join(exportDir, workspaceId);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `webhook-logs-${jobId}.csv`);
+      const tmp = `${file}.partial`;
+      const csv = stringify({ header: true, columns: [...WEBHOOK_LOG_EXPORT_COLUMNS] });
+      const writing = pipeline(csv, fs.createWriteStream(tmp));
+      const source = webhookLogsQuery(db, workspaceId, {
+        startDate: params.start_date ? new Date(params.start_date) : undefined,
+        endDate: params.end_date ? new Date(params.end_date) : undefined,
+      })
+        .orderBy([{ column: 'a.created_at' }, { column: 'a.id' }])
+        .stream() as unknown as AsyncIterable<WebhookLogRow>;
+      let rows = 0;
+      for await (const row of source) {
+        rows += 1;
+        if (!csv.write(WEBHOOK_LOG_EXPORT_COLUMNS.map((c) => cell(row[c])))) await new Promise((r) => csv.once('drain', r));
+        if (rows % 1000 === 0) Context.current().heartbeat(rows);
+      }
+      csv.end();
+      await writing;
+      fs.renameSync(tmp, file);
+      // Merged, so a retry after the e-mail went out keeps its record (the e-mail step checks it).
+      await jobs.update(workspaceId, jobId, {
+        total_items: rows,
+        processed_items: rows,
+        result: { ...job.result, file: path.relative(exportDir, file), rows },
+      });
+      return { rows };
+    },
+
+    /**
+     * E-mails the signed download link once. The sent e-mail is recorded on the job and checked first, so a retried
+     * activity does not send again; the Message-ID is derived from the job, so the one duplicate this cannot rule out
+     * (the relay accepted, then the worker died before recording) carries the same id and receivers can collapse it.
+     */
+    async emailWebhookLogExport({ workspaceId, jobId }: { workspaceId: string; jobId: string }): Promise<{ sent: boolean }> {
+      const { job, params } = await mustGet(workspaceId, jobId);
+      const result = job.result ?? {};
+      if (result.email) return { sent: false };
+      if (typeof result.file !== 'string') throw ApplicationFailure.nonRetryable('the export file was not written');
+      if (!logExports?.smtp) throw ApplicationFailure.nonRetryable('No SMTP relay is configured (SMTP_URL): the export link cannot be e-mailed.');
+      if (!logExports.publicUrl) throw ApplicationFailure.nonRetryable('PUBLIC_URL is not set: the export link cannot be built.');
+      const expiresAt = new Date(now().getTime() + logExports.linkTtlSeconds * 1000);
+      const token = signExportLink(logExports.linkSecret, { workspaceId, jobId, expiresAt });
+      const link = `${logExports.publicUrl.replace(/\/+$/, '')}/notify-api/v1/exports/${token}`;
+      const mail = logExportEmail(params.lang, { link, rows: Number(result.rows ?? 0), start: params.start_date, end: params.end_date, expiresAt });
+      const smtp = new SmtpCarrier(logExports.smtp);
+      let messageId: string;
+      try {
+        messageId = (await smtp.sendEmail({ from: logExports.from, to: params.email, ...mail, idempotencyKey: `webhook-log-export-${jobId}` })).providerMessageId;
+      } catch (err) {
+        throw toActivityFailure(err);
+      } finally {
+        await smtp.close();
+      }
+      await jobs.update(workspaceId, jobId, {
+        status: 'finished',
+        progress: 100,
+        result: { ...result, email: { to: params.email, message_id: messageId, sent_at: now().toISOString(), link_expires_at: expiresAt.toISOString() } },
+      });
+      return { sent: true };
+    },
+  };
+}

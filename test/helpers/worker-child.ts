@@ -1,0 +1,22 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * A worker in a child process (test/helpers/worker-process.ts) with this environment added, for crash tests that
+ * SIGKILL it; resolves once it polls its task queue.
+ */
+export function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('worker ready')) resolve(proc);
+    });
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${out.slice(-2000)}`)));
+  });
+}
