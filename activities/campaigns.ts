@@ -35,6 +35,8 @@ export interface BatchInput {
   batchSize: number;
   /** Carrier requests in flight at once within the batch. */
   concurrency: number;
+  /** Batches of the run in flight at once (they share the horizon). */
+  parallelBatches: number;
 }
 
 export interface BatchResult {
@@ -44,17 +46,35 @@ export interface BatchResult {
   expired: number;
   /** The campaign's status as the batch saw it (a lost pause/cancel signal is noticed here). */
   status: CampaignStatus;
-  /** Pending recipients remain; `retryAt` is when the next claim can take some (quiet hours, a busy sender). */
+  /**
+   * Only when nothing was claimed: whether pending recipients remain, and when the next claim can take some
+   * (quiet hours). A batch that claimed something answers pending: true without looking (a full scan per batch).
+   */
   pending: boolean;
   retryAt: string | null;
 }
 
 /** How far ahead of now a batch reserves sender slots: bounds how long a batch runs, so pause acts within one batch. */
 const HORIZON_MS = 5_000;
-/** Carrier requests whose slots fall within this window go out together (one CAS to `sending` for all of them). */
-const CHUNK_WINDOW_MS = 200;
+/** A sender's messages are reserved and claimed in slices of about this much sending time (one transaction each). */
+const SLICE_MS = 50;
+/** Outcomes are written in bulk when this many are waiting, or every FLUSH_MS. */
+const FLUSH_ROWS = 200;
+const FLUSH_MS = 100;
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+/** What a message costs a sender's pacer: SMS segments (carriers count those), one for WhatsApp. */
+const unitsOf = (m: MessageRow) => (m.channel === 'whatsapp' ? 1 : (m.segments ?? 1));
+
+/** At most `n` holders at once. */
+function gate(n: number) {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return {
+    acquire: (): Promise<void> => (free > 0 ? (free--, Promise.resolve()) : new Promise((r) => waiting.push(r))),
+    release: () => (waiting.length ? waiting.shift()!() : free++),
+  };
+}
 const shortCode = () => randomBytes(6).toString('base64url');
 
 type Claimed = ClaimedRecipient & { dnc: boolean };
@@ -98,36 +118,26 @@ export function createCampaignActivities(deps: CampaignDeps) {
   };
 
   /**
-   * Claim recipients for batch `batch` and write their messages, in one transaction. Each sender gives at most
-   * what it can send within the horizon (given the slots other batches and campaigns already hold on it).
-   * Recipients in their quiet hours are deferred (not_before), not claimed; refused ones (opted out, DNC, blocked
-   * since the audience was resolved) get a failed message, as single sends do.
+   * Claim recipients for batch `batch` and write their messages, in one transaction. Each sender gives what it can
+   * send in its share of the horizon (HORIZON_MS split between the run's parallel batches), so a batch lasts a few
+   * seconds whatever the sender's rate. Recipients in their quiet hours are deferred (not_before), not claimed;
+   * refused ones (opted out, DNC, blocked since the audience was resolved) get a failed message, as single sends do.
    */
   const claim = async (c: CampaignRow, input: BatchInput): Promise<{ messages: MessageRow[]; retryAt: number | null }> => {
     const senders = await loadSenders(c.workspace_id, c.phone_ids);
     const ws = await db('workspaces').where({ id: c.workspace_id }).first('timezone', 'quiet_hours_start', 'quiet_hours_end');
     return db.transaction(async (trx) => {
-      // The senders' pacers stay locked until commit: concurrent batches (of any campaign) claim one after the
-      // other, each seeing the slots the others reserved, so no batch holds more than the horizon's worth.
-      const backlog = await campaigns.lockPacers(trx, c.workspace_id, [...senders.keys()]);
       const t0 = now().getTime();
       let left = input.batchSize;
-      let retryAt: number | null = null;
       const picked: Claimed[] = [];
       for (const [phoneId, s] of senders) {
         if (left <= 0) break;
-        const step = s.rate.windowMs / s.rate.limit;
-        const busyUntil = Math.max(t0, backlog.get(phoneId) ?? 0);
-        const room = Math.floor((t0 + HORIZON_MS - busyUntil) / step);
-        if (room <= 0) {
-          retryAt = Math.min(retryAt ?? Infinity, busyUntil - HORIZON_MS + step);
-          continue;
-        }
-        const rows = await campaigns.claimPending(trx, c.id, phoneId, Math.min(left, room));
+        const share = Math.max(1, Math.floor((HORIZON_MS * s.rate.limit) / s.rate.windowMs / input.parallelBatches));
+        const rows = await campaigns.claimPending(trx, c.id, phoneId, Math.min(left, share));
         picked.push(...(rows as Claimed[]));
         left -= rows.length;
       }
-      if (!picked.length) return { messages: [], retryAt };
+      if (!picked.length) return { messages: [], retryAt: null };
 
       // Quiet hours (marketing traffic): defer recipients outside their window, grouped by the instant they open.
       const deferred = new Map<number, number[]>();
@@ -193,14 +203,6 @@ export function createCampaignActivities(deps: CampaignDeps) {
           ...(segments ? { encoding: segments.encoding, segments: segments.segments } : {}),
         };
       });
-      // Each sendable message gets its slot now, under the lock (send_at); refused ones take none.
-      for (const [phoneId, s] of senders) {
-        const mine = rows.filter((r) => r.phone_id === phoneId && r.status === 'queued');
-        if (!mine.length) continue;
-        const slots = spacedSlots(backlog.get(phoneId) ?? 0, s.rate, t0, mine.map((m) => m.segments ?? 1));
-        mine.forEach((m, i) => Object.assign(m, { send_at: new Date(slots.times[i]) }));
-        await campaigns.setPacer(trx, phoneId, slots.nextAtMs);
-      }
       const inserted: MessageRow[] = [];
       for (let i = 0; i < rows.length; i += 1000) {
         inserted.push(...((await trx('messages').insert(rows.slice(i, i + 1000)).onConflict('id').ignore().returning('*')) as MessageRow[]));
@@ -217,21 +219,23 @@ export function createCampaignActivities(deps: CampaignDeps) {
     });
   };
 
-  /** Reserve send times for these messages on their senders' shared pacers (one short transaction). */
-  const reserveSlots = (workspaceId: string, msgs: MessageRow[], senders: Map<string, { rate: RateLimit }>): Promise<Map<string, number>> =>
+  /**
+   * Just before sending a slice of one sender's messages: reserve their send times on the sender's shared pacer
+   * (row lock: every batch of every campaign on this sender takes its slots in turn, always from now on, so a batch
+   * that fell behind never overlaps another's) and claim them for sending (queued → sending, compare-and-set), in
+   * one transaction. Messages whose slot falls at or after end_time expire instead.
+   */
+  const reserveAndClaim = (c: CampaignRow, phoneId: string, rate: RateLimit, slice: MessageRow[]) =>
     db.transaction(async (trx) => {
-      const at = new Map<string, number>();
-      const pacers = await campaigns.lockPacers(trx, workspaceId, msgs.map((m) => m.phone_id!));
-      const t0 = now().getTime();
-      for (const [phoneId, next] of pacers) {
-        const mine = msgs.filter((m) => m.phone_id === phoneId);
-        const rate = senders.get(phoneId)?.rate;
-        if (!rate) continue;
-        const slots = spacedSlots(next, rate, t0, mine.map((m) => (m.channel === 'whatsapp' ? 1 : (m.segments ?? 1))));
-        mine.forEach((m, i) => at.set(m.id, slots.times[i]));
-        await campaigns.setPacer(trx, phoneId, slots.nextAtMs);
-      }
-      return at;
+      const next = (await campaigns.lockPacers(trx, c.workspace_id, [phoneId])).get(phoneId) ?? 0;
+      const slots = spacedSlots(next, rate, now().getTime(), slice.map(unitsOf));
+      const endMs = c.end_time?.getTime() ?? Infinity;
+      const at = new Map(slice.map((m, i) => [m.id, slots.times[i]]));
+      const due = slice.filter((m) => at.get(m.id)! < endMs).map((m) => m.id);
+      const claimed = await campaigns.moveMessages(trx, c.workspace_id, due, ['queued'], 'sending');
+      const expired = await campaigns.moveMessages(trx, c.workspace_id, slice.filter((m) => at.get(m.id)! >= endMs).map((m) => m.id), ['queued'], 'expired');
+      await campaigns.setPacer(trx, phoneId, slots.nextAtMs);
+      return { claimed: claimed.sort((a, b) => at.get(a.id)! - at.get(b.id)!), at, expired: expired.length };
     });
 
   type Outcome = { m: MessageRow; result?: SendResult; provider?: string; error?: unknown };
@@ -256,6 +260,82 @@ export function createCampaignActivities(deps: CampaignDeps) {
       await events.record(evts, trx);
       return { sent: sentRows.length, failed: evts.length - sentRows.length };
     });
+
+  /**
+   * Send a batch's queued messages, one lane per sender running side by side: each lane reserves and claims a slice
+   * (SLICE_MS of its rate) at a time, then sends each message at its slot, never closer to the lane's previous send
+   * than the sender's spacing (a late timer does not turn into a burst), with at most `concurrency` requests in
+   * flight for the whole batch. Outcomes are written in bulk while sending goes on. Answers the last error that
+   * calls for a retry of the batch (transient or ambiguous), if any.
+   */
+  const sendPaced = async (c: CampaignRow, queued: MessageRow[], senders: Map<string, Sender & { rate: RateLimit }>, concurrency: number, result: BatchResult): Promise<unknown> => {
+    const inFlight = gate(concurrency);
+    const buffer: Outcome[] = [];
+    let writing: Promise<unknown> = Promise.resolve();
+    let retryError: unknown;
+    const flush = () => {
+      const outcomes = buffer.splice(0);
+      if (!outcomes.length) return;
+      // A crash before this write leaves the rows `sending`: the batch's retry reconciles them.
+      writing = writing.then(() => recordOutcomes(c.workspace_id, outcomes)).then((r) => {
+        result.sent += r.sent;
+        result.failed += r.failed;
+      });
+    };
+    const timer = setInterval(flush, FLUSH_MS);
+    const lane = async (phoneId: string, msgs: MessageRow[]) => {
+      const sender = senders.get(phoneId)!;
+      const step = sender.rate.windowMs / sender.rate.limit;
+      const sliceSize = Math.max(1, Math.floor(SLICE_MS / step));
+      const sends: Promise<void>[] = [];
+      let last = -Infinity;
+      for (let i = 0; i < msgs.length; i += sliceSize) {
+        const { claimed, at, expired } = await reserveAndClaim(c, phoneId, sender.rate, msgs.slice(i, i + sliceSize));
+        result.expired += expired;
+        for (const m of claimed) {
+          await inFlight.acquire();
+          const due = Math.max(at.get(m.id)!, last + step * unitsOf(m));
+          await sleep(due - now().getTime());
+          last = Math.max(due, now().getTime());
+          sends.push(
+            (async (): Promise<Outcome> => {
+              try {
+                const carrier = carriers.forSender(sender);
+                return { m, result: await callCarrier(carriers, carrier, m, sender), provider: carrier.provider };
+              } catch (error) {
+                return { m, error };
+              }
+            })().then((o) => {
+              inFlight.release();
+              if (o.error && !(o.error instanceof CarrierError && o.error.kind === 'permanent')) retryError = o.error;
+              buffer.push(o);
+              if (buffer.length >= FLUSH_ROWS) flush();
+            }),
+          );
+        }
+        if (expired) {
+          // Past end_time: the rest of this lane expires too.
+          result.expired += (await campaigns.moveMessages(db, c.workspace_id, msgs.slice(i + sliceSize).map((m) => m.id), ['queued'], 'expired')).length;
+          break;
+        }
+      }
+      await Promise.all(sends);
+    };
+    try {
+      const bySender = new Map<string, MessageRow[]>();
+      for (const m of queued) {
+        const list = bySender.get(m.phone_id!) ?? [];
+        if (!list.length) bySender.set(m.phone_id!, list);
+        list.push(m);
+      }
+      await Promise.all([...bySender].map(([phoneId, msgs]) => lane(phoneId, msgs)));
+    } finally {
+      clearInterval(timer);
+      flush();
+      await writing;
+    }
+    return retryError;
+  };
 
   return {
     /**
@@ -289,6 +369,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
         const c = await mustGet(input.workspaceId, input.campaignId);
         const result: BatchResult = { claimed: 0, sent: 0, failed: 0, expired: 0, status: c.status, pending: false, retryAt: null };
         let msgs = await campaigns.batchMessages(c.id, input.batch);
+        result.claimed = msgs.length; // a retried batch: the recipients it claimed before
         if (!msgs.length) {
           const ended = c.end_time !== null && now().getTime() >= c.end_time.getTime();
           if (c.status === 'running' && !ended) {
@@ -304,8 +385,6 @@ export function createCampaignActivities(deps: CampaignDeps) {
           }
         }
         const senders = await loadSenders(c.workspace_id, msgs.map((m) => m.phone_id!));
-        // A retried batch's slots may be long past: it reserves new ones, so a retry never bursts.
-        const retried = result.claimed === 0;
 
         // Left `sending` by an earlier attempt: reconcile through the single-send path (never a blind re-send).
         for (const m of msgs.filter((x) => x.status === 'sending')) {
@@ -314,53 +393,18 @@ export function createCampaignActivities(deps: CampaignDeps) {
           else if (r.status === 'failed') result.failed++;
         }
 
-        let queued = msgs.filter((m) => m.status === 'queued');
+        const queued = msgs.filter((m) => m.status === 'queued');
         const current = await mustGet(c.workspace_id, c.id);
         if (current.status === 'canceled') {
           await campaigns.moveMessages(db, c.workspace_id, queued.map((m) => m.id), ['queued'], 'canceled');
           return { ...result, status: current.status };
         }
-        const slots = retried ? await reserveSlots(c.workspace_id, queued, senders) : new Map(queued.map((m) => [m.id, m.send_at!.getTime()]));
-        queued = queued.sort((a, b) => slots.get(a.id)! - slots.get(b.id)!);
-
-        let writing: Promise<unknown> = Promise.resolve();
-        let retryError: unknown;
-        for (let i = 0; i < queued.length; ) {
-          const first = slots.get(queued[i].id)!;
-          await sleep(first - now().getTime());
-          const horizon = Math.max(now().getTime(), first) + CHUNK_WINDOW_MS;
-          const chunk: MessageRow[] = [];
-          while (i < queued.length && chunk.length < input.concurrency && slots.get(queued[i].id)! <= horizon) chunk.push(queued[i++]);
-          const endMs = c.end_time?.getTime() ?? Infinity;
-          const late = chunk.filter((m) => slots.get(m.id)! >= endMs);
-          if (late.length) result.expired += (await campaigns.moveMessages(db, c.workspace_id, late.map((m) => m.id), ['queued'], 'expired')).length;
-          const claimed = await campaigns.moveMessages(db, c.workspace_id, chunk.filter((m) => slots.get(m.id)! < endMs).map((m) => m.id), ['queued'], 'sending');
-          const outcomes = await Promise.all(
-            claimed.map(async (m): Promise<Outcome> => {
-              const sender = senders.get(m.phone_id!)!;
-              await sleep(slots.get(m.id)! - now().getTime());
-              try {
-                const carrier = carriers.forSender(sender);
-                return { m, result: await callCarrier(carriers, carrier, m, sender), provider: carrier.provider };
-              } catch (error) {
-                return { m, error };
-              }
-            }),
-          );
-          for (const o of outcomes) if (o.error && !(o.error instanceof CarrierError && o.error.kind === 'permanent')) retryError = o.error;
-          // Results are written while the next chunk is sent; a crash before the write leaves the rows `sending`.
-          writing = writing.then(() => recordOutcomes(c.workspace_id, outcomes)).then((r) => {
-            result.sent += r.sent;
-            result.failed += r.failed;
-          });
-        }
-        await writing;
+        const retryError = await sendPaced(c, queued, senders, input.concurrency, result);
         if (retryError) {
           logger.warn({ campaignId: c.id, batch: input.batch, err: retryError }, 'campaign batch: some sends will be retried');
           throw toActivityFailure(retryError);
         }
-        const p = await campaigns.pendingState(c.id);
-        return { ...result, status: (await mustGet(c.workspace_id, c.id)).status, pending: p.pending, retryAt: p.dueAt?.toISOString() ?? null };
+        return { ...result, status: (await mustGet(c.workspace_id, c.id)).status, pending: true };
       } finally {
         stopHeartbeat();
       }

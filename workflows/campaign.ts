@@ -18,7 +18,8 @@ import { workflowIds } from './shared/ids';
 import { SEARCH_ATTRIBUTES } from './shared/search-attributes';
 
 const { runCampaignBatch } = proxyActivities<Activities>(presets.campaignBatch);
-const { prepareCampaign, finishCampaign, failCampaignBatch, createCampaignRun } = proxyActivities<Activities>(presets.dbWrite);
+const { prepareCampaign, finishCampaign } = proxyActivities<Activities>(presets.audienceSql);
+const { failCampaignBatch, createCampaignRun } = proxyActivities<Activities>(presets.dbWrite);
 
 export interface CampaignInput {
   workspaceId: string;
@@ -105,7 +106,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
   const launch = () => {
     const batch = ++p.batches;
     launched++;
-    const run = runCampaignBatch({ ...ids, batch, batchSize, concurrency })
+    const run = runCampaignBatch({ ...ids, batch, batchSize, concurrency, parallelBatches: parallel })
       .then((r: BatchResult) => {
         p.sent += r.sent;
         p.failed += r.failed;

@@ -258,13 +258,13 @@ export class TwilioCarrier implements Carrier {
   readonly provider = 'TWILIO' as const;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: FetchLike;
+  private readonly fetchImpl: FetchLike | undefined;
   private readonly authHeader: string;
 
   constructor(private readonly config: TwilioConfig) {
     this.baseUrl = (config.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
     this.timeoutMs = config.timeoutMs ?? 15_000;
-    this.fetchImpl = config.fetch ?? fetch;
+    this.fetchImpl = config.fetch;
     this.authHeader = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64')}`;
   }
 

@@ -289,13 +289,13 @@ export class WhatsAppCloudCarrier implements Carrier {
   private readonly baseUrl: string;
   private readonly apiVersion: string;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: FetchLike;
+  private readonly fetchImpl: FetchLike | undefined;
 
   constructor(private readonly config: WhatsAppCloudConfig) {
     this.baseUrl = (config.baseUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
     this.apiVersion = config.apiVersion ?? WHATSAPP_DEFAULT_API_VERSION;
     this.timeoutMs = config.timeoutMs ?? 15_000;
-    this.fetchImpl = config.fetch ?? fetch;
+    this.fetchImpl = config.fetch;
   }
 
   async sendWhatsApp(req: WhatsAppRequest): Promise<SendResult> {
