@@ -7,6 +7,14 @@ export const presets = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
   },
+  /**
+   * One set-based statement over a whole audience (resolving a million recipients, closing a campaign): minutes,
+   * not seconds, and no heartbeat possible inside a single SQL statement. Retried like dbWrite.
+   */
+  audienceSql: {
+    startToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  },
   /** Streaming many rows to or from files (imports, exports): long, heartbeating. */
   bulkIo: {
     startToCloseTimeout: '2 hours',
