@@ -10,6 +10,7 @@ import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
 import { createCarrierRegistry, type CarrierRegistry } from './carriers/registry';
+import { bundleWorkflowsInChild } from './bundle-workflows';
 import { createActivities } from './index';
 import { smtpConfigFromUrl } from './webhook-exports';
 import { loadWorkerConfig, type WorkerConfig } from './config';
@@ -44,7 +45,10 @@ export function installWorkerRuntime(opts: { shutdownSignals?: NodeJS.Signals[];
   });
 }
 
-/** Start a Temporal worker for our workflows and activities. `workflowBundlePath` skips bundling (tests bundle once). */
+/**
+ * Start a Temporal worker for our workflows and activities. `workflowBundlePath` skips bundling (tests bundle once);
+ * otherwise the workflows are bundled in a child process (activities/bundle-workflows.ts).
+ */
 export async function startWorker(
   config: WorkerConfig,
   opts: { logger?: Logger; workflowBundlePath?: string } = {},
@@ -76,9 +80,7 @@ export async function startWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),
+    workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleWorkflowsInChild()) },
     activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers, webhooks, logExports, publicUrl: config.PUBLIC_URL }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });

@@ -7,8 +7,8 @@
  *   1. seed N contacts (set-based SQL) and a Twilio sender whose messages_per_second does not limit;
  *   2. measure the limits the campaign cannot beat: the fake's raw request rate from a plain client loop with the
  *      campaign's total concurrency (CAMPAIGN_PARALLEL_BATCHES × CAMPAIGN_CONCURRENCY) POSTing the adapter's form
- *      body, with the adapter's own HTTP client (global fetch; `--raw-client undici` takes undici's Pool.request,
- *      nearer the fake's own capacity; both are measured and shown), and PostgreSQL's raw rate for inserting the
+ *      body, with undici (the client the Twilio adapter uses; `--raw-client fetch` takes global fetch instead, which
+ *      costs several times the CPU per request; both are measured and shown), and PostgreSQL's raw rate for inserting the
  *      same message rows in chunks of 1,000 (into `messages`, in a transaction rolled back);
  *   3. create the campaign over the SeaX API, wait for its workflow (all continue-as-new runs) to finish, check that
  *      every recipient got exactly one message, count the workflow's history events over all runs, and read the
@@ -21,7 +21,7 @@
  * times) and the most requests that arrived in any one-second window.
  *
  * Options: --recipients N (default 100000), --paced, --duration S (paced, default 60), --raw-count N (requests and
- * rows for the raw limits, default min(N, 20000)), --raw-client fetch|undici (default fetch), --json FILE (figures
+ * rows for the raw limits, default min(N, 20000)), --raw-client undici|fetch (default undici), --json FILE (figures
  * as JSON), --keep (keep the data directory). Exit status 1 when a run fails or its exactly-once check does not
  * hold; the targets are reported, not enforced.
  * BENCH_STACK_NODE_ARGS: extra node flags for the stack process only (e.g. --max-old-space-size=256, --cpu-prof).
@@ -52,7 +52,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { recipients: 100_000, paced: false, duration: 60, rawClient: 'fetch', keep: false };
+  const out: Args = { recipients: 100_000, paced: false, duration: 60, rawClient: 'undici', keep: false };
   const num = (name: string, v: string | undefined) => {
     const n = Number((v ?? '').replace(/[,_]/g, ''));
     if (!Number.isFinite(n) || n <= 0) usage(`${name} needs a positive number, got ${v ?? 'nothing'}`);
@@ -268,8 +268,8 @@ async function throughput(args: Args, stack: RunningStack, twilio: TwilioServer,
   await seedContacts(db, ws, { count: n, area: '415', base: 2_000_000, prefix: 'Contact' });
   log(`seeded ${fmt(n)} contacts`);
 
-  // The limit is measured with the client the Twilio adapter uses (global fetch; --raw-client undici: undici's
-  // Pool.request, the cheapest client, i.e. closer to the fake's own capacity). Both are measured and reported.
+  // The limit is measured with undici, the client the Twilio adapter uses (activities/carriers/http.ts); global
+  // fetch (--raw-client fetch) is measured and reported too.
   const byClient = {
     fetch: await fakeRawRate(twilio, stack, rawCount, concurrency, 'fetch'),
     undici: await fakeRawRate(twilio, stack, rawCount, concurrency, 'undici'),

@@ -7,7 +7,7 @@ import { readDemoEnv, type DemoEnv } from '../../stack/demo';
 import { listProcesses } from '../../stack/processes';
 
 /**
- * The platform for benchmarks, started exactly as `npm start` starts it: `node --import tsx stack/main.ts` as one
+ * The platform for benchmarks, started exactly as `npm start` starts it (its `node …` command line) as one
  * child process (embedded PostgreSQL and the Temporal dev server are its own children; the worker and the API run
  * inside it, so the child's PID is the worker's and its RSS is the worker's plus the API's). Every run gets a fresh
  * DATA_DIR in a temp directory and free ports; the directory is removed on stop.
@@ -16,6 +16,9 @@ import { listProcesses } from '../../stack/processes';
  */
 
 export const ROOT = path.resolve(__dirname, '../..');
+
+/** `npm start`'s node arguments (package.json: `node <args…>`), so the bench runs the stack with the same flags. */
+const NPM_START_ARGS: string[] = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).slice(1);
 
 export interface StackOptions {
   /** Extra environment for the stack (API and worker variables: TWILIO_BASE_URL, CAMPAIGN_*, …). */
@@ -259,7 +262,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
 
   const started = Date.now();
   // Its own process group: a terminal's Ctrl-C on the bench reaches the bench only; the bench stops the stack.
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'stack/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...NPM_START_ARGS], {
     cwd: ROOT,
     env,
     detached: true,
