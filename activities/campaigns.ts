@@ -58,6 +58,8 @@ export interface BatchResult {
 const HORIZON_MS = 5_000;
 /** A sender's messages are reserved and claimed in slices of about this much sending time (one transaction each). */
 const SLICE_MS = 50;
+/** A lane more than this late (or two send intervals, if longer) on a slot takes new slots for the rest of its slice. */
+const LATE_MS = 10;
 /** Outcomes are written in bulk when this many are waiting, or every FLUSH_MS. */
 const FLUSH_ROWS = 200;
 const FLUSH_MS = 100;
@@ -238,6 +240,15 @@ export function createCampaignActivities(deps: CampaignDeps) {
       return { claimed: claimed.sort((a, b) => at.get(a.id)! - at.get(b.id)!), at, expired: expired.length };
     });
 
+  /** New slots, from now on, for messages already claimed whose slots a late lane can no longer keep. */
+  const reslot = (c: CampaignRow, phoneId: string, rate: RateLimit, msgs: MessageRow[]): Promise<Map<string, number>> =>
+    db.transaction(async (trx) => {
+      const next = (await campaigns.lockPacers(trx, c.workspace_id, [phoneId])).get(phoneId) ?? 0;
+      const slots = spacedSlots(next, rate, now().getTime(), msgs.map(unitsOf));
+      await campaigns.setPacer(trx, phoneId, slots.nextAtMs);
+      return new Map(msgs.map((m, i) => [m.id, slots.times[i]]));
+    });
+
   type Outcome = { m: MessageRow; result?: SendResult; provider?: string; error?: unknown };
 
   /** Write a chunk's outcomes in one transaction: sent (bulk CAS), permanent failures, and releases of clean transient errors. */
@@ -287,13 +298,17 @@ export function createCampaignActivities(deps: CampaignDeps) {
       const sender = senders.get(phoneId)!;
       const step = sender.rate.windowMs / sender.rate.limit;
       const sliceSize = Math.max(1, Math.floor(SLICE_MS / step));
+      const lateMs = Math.max(2 * step, LATE_MS);
       const sends: Promise<void>[] = [];
       let last = -Infinity;
       for (let i = 0; i < msgs.length; i += sliceSize) {
         const { claimed, at, expired } = await reserveAndClaim(c, phoneId, sender.rate, msgs.slice(i, i + sliceSize));
         result.expired += expired;
-        for (const m of claimed) {
+        for (const [j, m] of claimed.entries()) {
           await inFlight.acquire();
+          // Fallen behind its slots (busy event loop, full gate): the rest of the slice takes new slots after
+          // everyone else's, rather than overlapping the next reservation on this sender.
+          if (now().getTime() > at.get(m.id)! + lateMs) for (const [id, t] of await reslot(c, phoneId, sender.rate, claimed.slice(j))) at.set(id, t);
           const due = Math.max(at.get(m.id)!, last + step * unitsOf(m));
           await sleep(due - now().getTime());
           last = Math.max(due, now().getTime());
