@@ -1,6 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+/**
+ * Webhook delivery. New deliveries (fan-out rows, test events, replays) are swept by the dispatcher workflow
+ * (workflows/webhook-dispatcher.ts), whose activity `dispatchWebhookDeliveries` makes each FIRST attempt itself, in
+ * bulk: it claims a batch in one transaction, POSTs with bounded concurrency, records every attempt and starts a
+ * `webhookDeliveryWorkflow` only for the deliveries that need a retry (workflows/webhook-delivery.ts), which then
+ * waits out the back-off durably and makes the later attempts through `attemptWebhookDelivery`. Both paths send
+ * through the same code (`sendAttempt`): dialect envelope, signed headers, the 10 s deadline, body truncation.
+ */
+import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { webhooksRepo } from '../db/repositories/webhooks';
+import { webhooksRepo, type AttemptToWrite, type ClaimedDelivery, type SendableDelivery, type SweepWrites } from '../db/repositories/webhooks';
 import { seaxEnvelope, seaxEventBody } from '../domain/seax-events';
 import { signedHeaders, WEBHOOK_TEST_EVENT, zagelyEnvelope } from '../domain/webhooks';
 import type { Logger } from '../lib/logger';
@@ -9,16 +17,22 @@ import type { AttemptResult } from '../workflows/webhook-delivery';
 import { webhookDeliveryWorkflow } from '../workflows/webhook-delivery';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
+import { startHeartbeat } from './messaging';
 
 /** Response bodies are logged up to this many bytes. */
 export const RESPONSE_BODY_LIMIT = 2048;
+
+/** First attempts one sweep has in flight at once. */
+export const SWEEP_CONCURRENCY = 32;
+/** Delivery workflows one sweep starts at once (Temporal round trips). */
+const START_CONCURRENCY = 16;
 
 export interface WebhookDeps {
   db: Knex;
   logger: Logger;
   clock?: () => Date;
   webhooks?: {
-    /** Starts delivery workflows (the dispatcher). */
+    /** Starts delivery workflows (the dispatcher's sweep). */
     temporal: Client;
     taskQueue: string;
     retryScheduleMs: number[];
@@ -84,6 +98,25 @@ export async function postWebhook(fetch: GuardedFetch, url: string, headers: Rec
   return { statusCode, responseBody, error, durationMs: Date.now() - started };
 }
 
+/** Run `fn` over `items` with at most `limit` calls in flight. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+/** What to do with a delivery about to be attempted: send it, or not (no longer pending), or fail it unsent. */
+function verdictOf(d: SendableDelivery): 'send' | 'skip' | 'abandon' {
+  if (d.status !== 'pending') return 'skip';
+  // An inactive webhook receives nothing but explicit test events.
+  if (!d.active && d.event_type !== WEBHOOK_TEST_EVENT) return 'abandon';
+  return 'send';
+}
+const ABANDONED_DISABLED = 'subscription_disabled';
+
 /** Activities that dispatch and send webhook deliveries. */
 export function createWebhookActivities(deps: WebhookDeps) {
   const { db, logger } = deps;
@@ -94,79 +127,131 @@ export function createWebhookActivities(deps: WebhookDeps) {
     return deps.webhooks;
   };
 
+  /**
+   * One signed POST of a delivery (the SeaX envelope for SeaX subscriptions, Zagely's otherwise) as attempt number
+   * `attempt`: answers the attempt row to log (status code, truncated response body, duration, error) and where it
+   * leaves the delivery. A failed attempt (see postWebhook) leaves it pending until `nextDelayMs` from now, or
+   * failed when `isLast`. Writes nothing: the callers record it (one by one, or a sweep's batch at once).
+   */
+  async function sendAttempt(d: SendableDelivery, attempt: number, step: { isLast: boolean; nextDelayMs: number }): Promise<AttemptToWrite & { outcome: AttemptResult['outcome'] }> {
+    const c = cfg();
+    const occurredAt = new Date(d.occurred_at);
+    const body = JSON.stringify(
+      d.dialect === 'seax'
+        ? seaxEnvelope({
+            id: d.id,
+            eventType: d.event_type,
+            occurredAt,
+            workspace: { id: d.workspace_id, name: d.workspace_name },
+            ...seaxEventBody(d.event_type, d.payload),
+            createdBy: d.created_by,
+            updatedBy: d.updated_by,
+          })
+        : zagelyEnvelope({ eventType: d.event_type, workspaceId: d.workspace_id, deliveryId: d.id, occurredAt, data: d.payload }),
+    );
+    const timestamp = Math.floor(now().getTime() / 1000);
+    const headers = signedHeaders({ secret: d.secret, deliveryId: d.id, eventType: d.event_type, timestamp, body });
+    const { statusCode, responseBody, error, durationMs } = await postWebhook(c.fetch, d.url, headers, body, c.timeoutMs);
+    const outcome: 'succeeded' | 'retry' | 'failed' = error === null ? 'succeeded' : step.isLast ? 'failed' : 'retry';
+    if (error !== null) logger.debug({ deliveryId: d.id, attempt, statusCode, error }, 'webhook attempt failed');
+    return {
+      outcome,
+      attempt: { delivery_id: d.id, attempt, status_code: statusCode, response_body: responseBody, duration_ms: durationMs, error, signature: headers['x-zagely-signature'] },
+      status: outcome === 'retry' ? 'pending' : outcome,
+      nextAttemptAt: outcome === 'retry' ? new Date(now().getTime() + step.nextDelayMs) : null,
+    };
+  }
+
+  /**
+   * Start the delivery workflow of `d`: from its first attempt (`attemptsMade` 0), or, after the sweep's failed
+   * first attempt (1), from the wait before the second. Called while the sweep still holds the row, before it
+   * commits, so a crash never leaves a pending delivery without its workflow. A run of the same id that is still
+   * open is replaced: it is one that ended the delivery's previous round and is closing (a replay came quickly), or
+   * one started by a sweep that then rolled back; either way the new run carries on from the row.
+   */
+  async function startDeliveryWorkflow(d: Pick<SendableDelivery, 'id' | 'workspace_id'>, attemptsMade: 0 | 1): Promise<void> {
+    const c = cfg();
+    await c.temporal.workflow.start(webhookDeliveryWorkflow, {
+      taskQueue: c.taskQueue,
+      workflowId: workflowIds.webhookDelivery(d.id),
+      // A replay runs the same id again once the previous run has closed.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+      args: [{ deliveryId: d.id, workspaceId: d.workspace_id, retryScheduleMs: c.retryScheduleMs, maxAttempts: c.maxAttempts, ...(attemptsMade ? { attemptsMade } : {}) }],
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.workspaceId, value: d.workspace_id },
+        { key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-delivery' },
+      ],
+    });
+  }
+
   return {
-    /** Start delivery workflows for up to `limit` undispatched deliveries; answers how many were started. */
+    /**
+     * The dispatcher's sweep: up to `limit` undispatched deliveries, claimed in one transaction (see
+     * webhooksRepo.sweepUndispatched), each given its FIRST attempt here, `SWEEP_CONCURRENCY` at a time, then
+     * recorded in bulk and marked dispatched. A delivery whose first attempt failed, with attempts left, gets its
+     * `webhookDeliveryWorkflow` for the retries, started before the commit. Isolation: a delivery whose subscription
+     * already has one in back-off (or failed earlier in this sweep) is not attempted here but handed to its own
+     * workflow, first attempt included, so a dead endpoint costs a sweep its timeout once, not once per delivery.
+     *
+     * At least once: should the worker die (or anything fail) before the commit, the transaction rolls back and a
+     * later sweep sends the same deliveries again; a receiver may then see a delivery id twice, and dedupes on it.
+     * Answers how many deliveries were claimed (a full batch means there may be more).
+     */
     async dispatchWebhookDeliveries({ limit }: { limit: number }): Promise<number> {
       const c = cfg();
-      return repo.dispatchPending(limit, async (rows) => {
-        const started = await Promise.all(
-          rows.map(async (row) => {
+      let stopHeartbeat: () => void = () => undefined;
+      try {
+        return await repo.sweepUndispatched(limit, async (rows: ClaimedDelivery[]): Promise<SweepWrites> => {
+          // Only a sweep that found work heartbeats (an idle one is over in milliseconds).
+          stopHeartbeat = startHeartbeat();
+          const writes: SweepWrites = { attempts: [], abandoned: [] };
+          const backingOff = new Set(rows.filter((d) => d.in_backoff).map((d) => d.subscription_id));
+          const toStart: [ClaimedDelivery, 0 | 1][] = [];
+          await forEachLimited(rows, SWEEP_CONCURRENCY, async (d) => {
+            const verdict = verdictOf(d);
+            if (verdict === 'abandon') writes.abandoned.push({ id: d.id, reason: ABANDONED_DISABLED });
+            if (verdict !== 'send') return;
+            if (backingOff.has(d.subscription_id)) return void toStart.push([d, 0]);
+            let r: Awaited<ReturnType<typeof sendAttempt>>;
             try {
-              await c.temporal.workflow.start(webhookDeliveryWorkflow, {
-                taskQueue: c.taskQueue,
-                workflowId: workflowIds.webhookDelivery(row.id),
-                // A replay runs the same id again once the previous run has closed.
-                workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-                args: [{ deliveryId: row.id, workspaceId: row.workspace_id, retryScheduleMs: c.retryScheduleMs, maxAttempts: c.maxAttempts }],
-                typedSearchAttributes: [
-                  { key: SEARCH_ATTRIBUTES.workspaceId, value: row.workspace_id },
-                  { key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-delivery' },
-                ],
-              });
-              return row.id;
+              // The row is locked by this sweep: its attempt count cannot move meanwhile.
+              r = await sendAttempt(d, d.attempts + 1, { isLast: c.maxAttempts <= 1, nextDelayMs: c.retryScheduleMs[0] ?? 0 });
             } catch (err) {
-              // The previous run of this delivery is still closing (a replay raced its end): leave the row
-              // undispatched, so the next sweep starts it once that run has closed.
-              if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-              return undefined;
+              // Not an HTTP failure (those are results) but a delivery we cannot even build: its own workflow deals
+              // with it (retried, then failed, as before), rather than every sweep that claims it failing whole.
+              logger.warn({ err, deliveryId: d.id }, 'webhook first attempt raised; handing the delivery to its workflow');
+              return void toStart.push([d, 0]);
             }
-          }),
-        );
-        return started.filter((id): id is string => id !== undefined);
-      });
+            writes.attempts.push(r);
+            if (r.outcome === 'retry') {
+              toStart.push([d, 1]);
+              backingOff.add(d.subscription_id);
+            }
+          });
+          await forEachLimited(toStart, START_CONCURRENCY, ([d, made]) => startDeliveryWorkflow(d, made));
+          return writes;
+        });
+      } finally {
+        stopHeartbeat();
+      }
     },
 
     /**
-     * One signed POST of a delivery (the SeaX envelope for SeaX subscriptions, Zagely's otherwise), logged as an
-     * attempt row with status code, truncated response body, duration and error. A failed attempt (see postWebhook)
-     * answers `retry`, or `failed` when `isLast`.
+     * One later attempt of a delivery, for its workflow (the first too, when the sweep handed it over): claims the
+     * next attempt number, sends (sendAttempt) and records it. Answers `retry`, `failed` after a failed attempt
+     * when `isLast`, or `skipped` when the delivery is no longer pending.
      */
     async attemptWebhookDelivery(input: { deliveryId: string; isLast: boolean; nextDelayMs: number }): Promise<AttemptResult> {
-      const c = cfg();
       const d = await repo.forSending(input.deliveryId);
-      if (!d || d.status !== 'pending') return { outcome: 'skipped', attempt: d?.attempts ?? 0 };
-      // An inactive webhook receives nothing but explicit test events.
-      if (!d.active && d.event_type !== WEBHOOK_TEST_EVENT) {
-        await repo.abandon(d.id, 'subscription_disabled');
-        return { outcome: 'skipped', attempt: d.attempts };
-      }
+      if (!d) return { outcome: 'skipped', attempt: 0 };
+      const verdict = verdictOf(d);
+      if (verdict === 'abandon') await repo.abandon(d.id, ABANDONED_DISABLED);
+      if (verdict !== 'send') return { outcome: 'skipped', attempt: d.attempts };
       const attempt = await repo.beginAttempt(d.id);
       if (attempt === undefined) return { outcome: 'skipped', attempt: d.attempts };
-
-      const occurredAt = new Date(d.occurred_at);
-      const body = JSON.stringify(
-        d.dialect === 'seax'
-          ? seaxEnvelope({
-              id: d.id,
-              eventType: d.event_type,
-              occurredAt,
-              workspace: { id: d.workspace_id, name: d.workspace_name },
-              ...seaxEventBody(d.event_type, d.payload),
-              createdBy: d.created_by,
-              updatedBy: d.updated_by,
-            })
-          : zagelyEnvelope({ eventType: d.event_type, workspaceId: d.workspace_id, deliveryId: d.id, occurredAt, data: d.payload }),
-      );
-      const timestamp = Math.floor(now().getTime() / 1000);
-      const headers = signedHeaders({ secret: d.secret, deliveryId: d.id, eventType: d.event_type, timestamp, body });
-      const { statusCode, responseBody, error, durationMs } = await postWebhook(c.fetch, d.url, headers, body, c.timeoutMs);
-      const ok = error === null;
-      const outcome: AttemptResult['outcome'] = ok ? 'succeeded' : input.isLast ? 'failed' : 'retry';
-      await repo.recordAttempt(
-        { delivery_id: d.id, attempt, status_code: statusCode, response_body: responseBody, duration_ms: durationMs, error, signature: headers['x-zagely-signature'] },
-        { status: outcome === 'retry' ? 'pending' : outcome, nextAttemptAt: outcome === 'retry' ? new Date(now().getTime() + input.nextDelayMs) : null },
-      );
-      if (!ok) logger.debug({ deliveryId: d.id, attempt, statusCode, error }, 'webhook attempt failed');
+      const { outcome, attempt: row, status, nextAttemptAt } = await sendAttempt(d, attempt, input);
+      await repo.recordAttempt(row, { status, nextAttemptAt });
       return { outcome, attempt };
     },
   };

@@ -90,7 +90,8 @@ export async function startWorker(
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: workflowIds.webhookDispatcher(config.TEMPORAL_TASK_QUEUE),
       workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS, batchSize: 200 }],
+      // Sweeps of up to 200 deliveries (first attempts made in bulk), up to 4 in flight at once.
+      args: [{ intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS, batchSize: 200, sweepsInFlight: 4 }],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-dispatcher' }],
     });
   }

@@ -2,35 +2,28 @@
  * `npm run bench:webhooks [-- --events N]`: webhook delivery throughput of the real stack, against the raw capacity
  * of the receiver measured in the same run.
  *
- * Brings up what `npm start` runs, in a temporary data directory: embedded PostgreSQL, the Temporal dev server (the
- * `temporal` CLI: TEMPORAL_CLI_PATH, else PATH, else the SDK's download), migrations and a worker with the webhook
- * dispatcher. A local receiver (a plain Node http server answering 200, in its own process so it does not share the
- * worker's event loop) is first loaded by a plain undici client loop with the worker's activity concurrency and
- * bodies of the delivery's size: that is the ceiling. Then N events are recorded for a workspace with one Zagely
- * subscription (fan-out writes one delivery per event, as in production) and the clock runs until every delivery
- * has succeeded. The last line is deliveries/s ÷ the receiver's raw requests/s.
+ * The platform runs as `npm start` runs it (bench/lib/stack.ts: one process with the worker, its webhook dispatcher
+ * and the API, embedded PostgreSQL, the Temporal dev server, in a temporary data directory), with the receiver's
+ * loopback address allowed. A local receiver (a plain Node http server answering 200, in its own process so it does
+ * not share the worker's event loop) is first loaded by a plain undici client loop with the worker's activity
+ * concurrency and bodies of the delivery's size: that is the ceiling. Then N events are recorded for a workspace
+ * with one Zagely subscription (fan-out writes one delivery per event, as in production) and the clock runs until
+ * every delivery has succeeded. Also printed: CPU seconds of each part during that phase and the stack process's
+ * peak RSS. The last line is deliveries/s ÷ the receiver's raw requests/s.
  *
- * Worker settings come from the environment as for `npm run worker` (WORKER_MAX_CONCURRENT_ACTIVITIES,
- * WEBHOOK_DISPATCH_INTERVAL_MS, …); everything is removed afterwards.
+ * Worker settings come from the environment as for `npm start` (WORKER_MAX_CONCURRENT_ACTIVITIES,
+ * WEBHOOK_DISPATCH_INTERVAL_MS, …); everything is removed afterwards. BENCH_STACK_NODE_ARGS: extra node flags for
+ * the stack process only (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Agent, fetch } from 'undici';
-import { installWorkerRuntime, startWorker, type RunningWorker } from '../activities/worker';
 import { workerConfigSchema } from '../activities/config';
 import { workspaceService } from '../api/services/workspaces';
-import { createDb, migrateLatest } from '../db/connection';
+import { createDb } from '../db/connection';
 import { eventsRepo } from '../db/repositories/events';
 import { webhooksRepo } from '../db/repositories/webhooks';
 import { signedHeaders, zagelyEnvelope } from '../domain/webhooks';
-import { parseEnv } from '../domain/env';
-import pino from 'pino';
-import { ensureDatabase } from '../stack/databases';
-import { startEmbeddedPostgres, type EmbeddedPg } from '../stack/postgres';
-import { startTemporalDevServer, type DevServer } from '../stack/temporal';
+import { procCpuSeconds, startStack, type RunningStack } from './lib/stack';
 
 const EVENT_TYPE = 'contact.created';
 const INSERT_BATCH = 500;
@@ -51,20 +44,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Progress goes to stderr; stdout carries only the figures, the ratio last. */
 const say = (line: string) => process.stderr.write(`${line}\n`);
-/** Progress and logs go to stderr; stdout carries only the figures, the ratio last. */
-const stderrLogger = (name: string, level: string) => pino({ name, level, base: undefined }, pino.destination(2));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The receiver, as plain JavaScript for a child `node`: reads each body, answers 200 "ok", counts POSTs on GET. */
 const RECEIVER = `
@@ -124,9 +105,7 @@ async function rawCapacity(url: string, concurrency: number, count: number): Pro
 }
 
 async function main(): Promise<string[]> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-  fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const cleanups: (() => Promise<unknown> | unknown)[] = [() => fs.rmSync(dataDir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
   // One cleanup, whoever asks first (Ctrl-C or the end of main): both wait for it before the process exits.
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
@@ -138,43 +117,28 @@ async function main(): Promise<string[]> {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.child.kill());
 
-    // The worker's Runtime must exist before the dev server's (as in stack/main.ts).
-    installWorkerRuntime({ shutdownSignals: [], logger: stderrLogger('temporal-sdk', 'warn') });
-    say(`starting PostgreSQL and Temporal in ${dataDir}`);
-    const [pg, temporal] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), persistent: false }) as Promise<EmbeddedPg>,
-      startTemporalDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH, port: await freePort(), dbFile: path.join(dataDir, 'temporal.db'), logLevel: 'error' }) as Promise<DevServer>,
-    ]);
-    cleanups.push(() => pg.stop(), () => temporal.stop());
-    const databaseUrl = await ensureDatabase(pg.url, 'switchboard');
-    const db = createDb(databaseUrl, { pool: { min: 0, max: 4 } });
-    cleanups.push(() => db.destroy());
-    await migrateLatest(db);
-
-    // As `npm run worker` would read it, with the servers above and the receiver's loopback address allowed.
-    const config = parseEnv(workerConfigSchema, {
-      LOG_LEVEL: 'warn',
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: 'bench',
-      EXPORT_DIR: path.join(dataDir, 'exports'),
-      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_DISPATCHER_ENABLED: 'true',
+    say('starting the stack (PostgreSQL, Temporal, migrations, worker with the dispatcher, API)');
+    const stack: RunningStack = await startStack({
+      env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_DISPATCHER_ENABLED: 'true' },
+      // For experiments on the stack process only (e.g. --cpu-prof), not the bench's own.
+      nodeArgs: process.env.BENCH_STACK_NODE_ARGS?.split(/\s+/).filter(Boolean),
     });
+    cleanups.push(() => stack.stop());
+    say(`stack ready in ${(stack.startupMs / 1000).toFixed(1)} s (pid ${stack.pid}, data ${stack.dataDir})`);
+    const db = createDb(stack.demo.DATABASE_URL, { pool: { min: 0, max: 4 } });
+    cleanups.push(() => db.destroy());
 
-    const concurrency = config.WORKER_MAX_CONCURRENT_ACTIVITIES;
+    // The worker's activity slots, as the stack reads them from the same environment.
+    const concurrency = workerConfigSchema.shape.WORKER_MAX_CONCURRENT_ACTIVITIES.parse(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES);
     say(`measuring the receiver: ${events} POSTs, ${concurrency} in flight`);
     await rawCapacity(receiver.url, concurrency, Math.min(events, 500)); // warm-up (JIT, sockets)
     const raw = await rawCapacity(receiver.url, concurrency, events);
 
-    say('starting the worker (bundling workflows takes a few seconds)');
-    const worker: RunningWorker = await startWorker(config, { logger: stderrLogger('worker', config.LOG_LEVEL) });
-    cleanups.push(() => worker.close());
-
     const ws = await workspaceService(db).provision({ name: 'Bench' });
     const sub = await webhooksRepo(db).insertSubscription({ workspace_id: ws.workspace.id, dialect: 'zagely', url: `${receiver.url}/hook`, events: [EVENT_TYPE], secret: 'whsec_benchbenchbenchbench', active: true });
     const postsBefore = await receiver.posts();
+    stack.rss.resetPeak();
+    const cpu0 = { ...stack.cpu(), receiver: procCpuSeconds(receiver.child.pid!) };
 
     say(`recording ${events} events`);
     const started = performance.now();
@@ -204,14 +168,23 @@ async function main(): Promise<string[]> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu1 = { ...stack.cpu(), receiver: procCpuSeconds(receiver.child.pid!) };
     if (counts.failed) throw new Error(`${counts.failed} deliveries failed: the receiver should answer every request`);
     const posts = (await receiver.posts()) - postsBefore;
+    const [{ retried }] = await db('webhook_attempts as a')
+      .join('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .where('d.subscription_id', sub.id)
+      .select(db.raw('count(DISTINCT a.delivery_id) FILTER (WHERE a.attempt > 1)::int AS retried'));
     const rate = events / seconds;
+    const cpu = (k: keyof typeof cpu0) => `${(cpu1[k] - cpu0[k]).toFixed(1)} s (${((100 * (cpu1[k] - cpu0[k])) / seconds).toFixed(0)} %)`;
 
     return [
       `events: ${events}`,
       `receiver POSTs during the run: ${posts}`,
+      `deliveries attempted more than once (retried by their workflow): ${retried}`,
       `wall time: ${seconds.toFixed(1)} s (first event recorded to last delivery succeeded)`,
+      `CPU during the run: stack (worker + API) ${cpu('stack')}, PostgreSQL ${cpu('postgres')}, Temporal ${cpu('temporal')}, receiver ${cpu('receiver')}`,
+      `stack process peak RSS: ${stack.rss.peakMb().toFixed(0)} MB`,
       `deliveries/s: ${rate.toFixed(1)}`,
       `raw receiver requests/s: ${raw.toFixed(0)} (${concurrency} in flight)`,
       `ratio deliveries/s ÷ raw capacity: ${(rate / raw).toFixed(3)}`,

@@ -1,26 +1,70 @@
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { presets } from './shared/activity-options';
 
-const { dispatchWebhookDeliveries } = proxyActivities<Activities>(presets.dbWrite);
+const { dispatchWebhookDeliveries } = proxyActivities<Activities>(presets.webhookSweep);
 
 export interface WebhookDispatcherInput {
   /** Pause between sweeps when there was nothing (more) to dispatch. */
   intervalMs: number;
-  /** Deliveries started per sweep. */
+  /** Deliveries claimed per sweep. */
   batchSize: number;
+  /** Sweeps in flight at once, at most (default 4). */
+  sweepsInFlight?: number;
 }
 
-const SWEEPS_PER_RUN = 500;
+/** Rounds (each at most one timer and a few sweeps) before the run continues as new, bounding its history. */
+const ROUNDS_PER_RUN = 500;
+const DEFAULT_SWEEPS_IN_FLIGHT = 4;
+/** Runs begun before sweeps overlapped replay the one-at-a-time loop they recorded (see below). */
+const OVERLAPPING_SWEEPS = 'webhook-dispatcher-overlapping-sweeps';
 
 /**
- * Starts a `webhookDeliveryWorkflow` for every delivery that has none yet (new fan-out rows, test events, replays):
- * sweeps through an activity, sleeps when idle, continues-as-new before history grows. One per task queue.
+ * Sweeps new deliveries (fan-out rows, test events, replays) through `dispatchWebhookDeliveries`, which makes their
+ * first attempts in bulk and starts a `webhookDeliveryWorkflow` only for those that need a retry
+ * (activities/webhooks.ts). One dispatcher per task queue.
+ *
+ * Sweeps overlap, up to `sweepsInFlight`, each claiming a disjoint batch (FOR UPDATE SKIP LOCKED), so a sweep held
+ * up by a hanging receiver (its 10 s deadline) does not hold up the deliveries after it: idle, one sweep starts per
+ * `intervalMs`, whether or not the previous one has finished; with a backlog (a sweep claimed a full batch), new
+ * sweeps start at once up to the limit. A sweep that fails is logged and not retried as such: the next one takes
+ * what it left undispatched. Continues as new after ROUNDS_PER_RUN rounds, once its sweeps have returned.
  */
 export async function webhookDispatcherWorkflow(input: WebhookDispatcherInput): Promise<void> {
-  for (let i = 0; i < SWEEPS_PER_RUN; i++) {
-    const started = await dispatchWebhookDeliveries({ limit: input.batchSize });
-    if (started < input.batchSize) await sleep(input.intervalMs);
+  /** One sweep; answers how many deliveries it claimed (0 when it failed). */
+  const sweepOnce = async (): Promise<number> => {
+    try {
+      return await dispatchWebhookDeliveries({ limit: input.batchSize });
+    } catch (err) {
+      log.warn('webhook sweep failed; the next sweep takes its deliveries', { error: err instanceof Error ? err.message : String(err) });
+      return 0;
+    }
+  };
+  if (!patched(OVERLAPPING_SWEEPS)) {
+    // A run recorded by the previous version (one sweep at a time), replayed as it ran until it continues as new.
+    for (let i = 0; i < ROUNDS_PER_RUN; i++) {
+      if ((await sweepOnce()) < input.batchSize) await sleep(input.intervalMs);
+    }
+    await continueAsNew<typeof webhookDispatcherWorkflow>(input);
   }
+  const most = Math.max(1, input.sweepsInFlight ?? DEFAULT_SWEEPS_IN_FLIGHT);
+  let inFlight = 0;
+  /** A sweep claimed a full batch since the last round: there may be more waiting. */
+  let backlog = false;
+  const sweep = async () => {
+    inFlight++;
+    if ((await sweepOnce()) >= input.batchSize) backlog = true;
+    inFlight--;
+  };
+  for (let round = 0; round < ROUNDS_PER_RUN; round++) {
+    if (backlog) {
+      backlog = false;
+      while (inFlight < most) void sweep();
+    } else if (inFlight < most) {
+      void sweep();
+    }
+    await condition(() => backlog, input.intervalMs);
+  }
+  await condition(() => inFlight === 0);
   await continueAsNew<typeof webhookDispatcherWorkflow>(input);
 }

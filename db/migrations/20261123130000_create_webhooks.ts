@@ -40,7 +40,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('last_error');
     t.text('signature'); // of the last attempt
     t.integer('duration_ms'); // of the last attempt
-    // Set when the dispatcher has started the delivery workflow; NULL = waiting for it (new or replayed).
+    // Set once the dispatcher has taken the delivery (first attempt made, or its workflow started); NULL = new or replayed.
     t.timestamp('dispatched_at', { useTz: true });
     t.timestamps(true, true);
     t.unique(['subscription_id', 'event_id'], { indexName: 'webhook_deliveries_subscription_event_unique' });

@@ -92,6 +92,69 @@ export type OrderBy<C extends string> = { column: C; direction: 'asc' | 'desc' }
 /** A SeaX delivery log (webhook-logs.ts) with what its `delivered_event_obj` needs besides. */
 export type SeaxLogRow = WebhookLogRow & { workspace_name: string; duration_ms: number };
 
+/** A delivery with what sending it needs: its subscription's URL, secret, state and dialect, its workspace's name. */
+export type SendableDelivery = WebhookDeliveryRow &
+  Pick<WebhookSubscriptionRow, 'url' | 'secret' | 'active' | 'dialect' | 'created_by' | 'updated_by'> & { workspace_name: string };
+
+/** A delivery claimed by a sweep; `in_backoff`: another delivery of its subscription waits to be retried. */
+export type ClaimedDelivery = SendableDelivery & { in_backoff: boolean };
+
+/** One attempt to log, and where it leaves its delivery (succeeded, failed, or pending until next_attempt_at). */
+export interface AttemptToWrite {
+  attempt: Omit<WebhookAttemptRow, 'id' | 'created_at'>;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
+/** What a sweep writes for its claimed deliveries before it commits (they are all marked dispatched besides). */
+export interface SweepWrites {
+  attempts: AttemptToWrite[];
+  /** Failed without an attempt (their subscription was disabled meanwhile). */
+  abandoned: { id: string; reason: string }[];
+}
+
+const sendable = (q: Knex) =>
+  q('webhook_deliveries as d')
+    .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .join('workspaces as w', 'w.id', 'd.workspace_id')
+    .select('d.*', 's.url', 's.secret', 's.active', 's.dialect', 's.created_by', 's.updated_by', 'w.name as workspace_name');
+
+/**
+ * Log attempts and move their deliveries on, in the caller's transaction: one INSERT and one UPDATE whatever the
+ * number (a sweep's batch, or the one attempt of a delivery workflow). Only a pending delivery moves.
+ */
+async function writeAttempts(trx: Knex.Transaction, attempts: AttemptToWrite[]): Promise<void> {
+  if (!attempts.length) return;
+  await trx('webhook_attempts').insert(attempts.map((a) => a.attempt));
+  await trx.raw(
+    `UPDATE webhook_deliveries d
+        SET status = v.status, attempts = GREATEST(d.attempts, v.attempt), next_attempt_at = v.next_attempt_at,
+            last_status_code = v.status_code, last_error = v.error, signature = v.signature,
+            duration_ms = v.duration_ms, updated_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, attempt int, next_attempt_at timestamptz,
+                                               status_code int, error text, signature text, duration_ms int)
+      WHERE d.id = v.id AND d.status = 'pending'`,
+    [
+      JSON.stringify(
+        attempts.map(({ attempt: a, status, nextAttemptAt }) => ({
+          id: a.delivery_id,
+          status,
+          attempt: a.attempt,
+          next_attempt_at: nextAttemptAt?.toISOString() ?? null,
+          status_code: a.status_code,
+          error: a.error,
+          signature: a.signature,
+          duration_ms: a.duration_ms,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Pending → failed without an attempt. */
+const abandon = (q: Knex, deliveryId: string, reason: string) =>
+  q('webhook_deliveries').where({ id: deliveryId, status: 'pending' }).update({ status: 'failed', last_error: reason, next_attempt_at: null, updated_at: q.fn.now() });
+
 /** Webhook subscriptions, their deliveries and attempts. Every read and write is scoped by workspace. */
 export function webhooksRepo(db: Knex) {
   return {
@@ -168,64 +231,59 @@ export function webhooksRepo(db: Knex) {
       db('webhook_deliveries').where({ workspace_id: workspaceId, subscription_id: subscriptionId, id: deliveryId }).first(),
 
     /**
-     * Hand undispatched deliveries to `start` (which starts their workflows) and mark them dispatched, in one
-     * transaction with FOR UPDATE SKIP LOCKED: concurrent dispatchers never take the same rows, and a crash before
-     * commit leaves them undispatched for the next sweep (starting a workflow twice is harmless, see the workflow).
-     * `start` answers the ids it started; the others stay undispatched and are tried again on the next sweep.
+     * The dispatcher's sweep (activities/webhooks.ts dispatchWebhookDeliveries), in one transaction: claim up to
+     * `limit` undispatched deliveries (new fan-out rows, test events, replays), oldest first, FOR UPDATE SKIP LOCKED
+     * (sweeps in flight at once never take the same rows), with what sending needs and whether their subscription
+     * already has a delivery in back-off; hand them to `work` (which makes the first attempts and starts the
+     * workflows of the deliveries that need one); write what it answers; mark every claimed delivery dispatched;
+     * commit. Anything that fails before the commit (a dead worker included) rolls the whole sweep back: the
+     * deliveries stay undispatched and a later sweep takes them again. Answers how many deliveries were claimed.
      */
-    dispatchPending: (limit: number, start: (rows: Pick<WebhookDeliveryRow, 'id' | 'workspace_id'>[]) => Promise<string[]>): Promise<number> =>
+    sweepUndispatched: (limit: number, work: (rows: ClaimedDelivery[]) => Promise<SweepWrites>): Promise<number> =>
       db.transaction(async (trx) => {
-        const rows: Pick<WebhookDeliveryRow, 'id' | 'workspace_id'>[] = await trx('webhook_deliveries')
-          .select('id', 'workspace_id')
-          .whereNull('dispatched_at')
-          .orderBy('created_at')
-          .limit(limit)
-          .forUpdate()
-          .skipLocked();
+        const rows: SendableDelivery[] = await sendable(trx).whereNull('d.dispatched_at').orderBy('d.created_at').limit(limit).forUpdate('d').skipLocked();
         if (!rows.length) return 0;
-        const started = await start(rows);
-        if (started.length) await trx('webhook_deliveries').whereIn('id', started).update({ dispatched_at: trx.fn.now() });
-        return started.length;
+        // Once per subscription of the batch. In back-off = a workflow waits to retry it: pending, attempted and
+        // dispatched (a replayed delivery is pending and attempted too, but undispatched until swept).
+        const backingOff = new Set(
+          (
+            await trx.raw<{ rows: { id: string }[] }>(
+              `SELECT s.id FROM unnest(?::uuid[]) AS s(id)
+                WHERE EXISTS (SELECT 1 FROM webhook_deliveries b
+                               WHERE b.subscription_id = s.id AND b.status = 'pending' AND b.attempts > 0 AND b.dispatched_at IS NOT NULL)`,
+              [[...new Set(rows.map((r) => r.subscription_id))]],
+            )
+          ).rows.map((r) => r.id),
+        );
+        const { attempts, abandoned } = await work(rows.map((r) => ({ ...r, in_backoff: backingOff.has(r.subscription_id) })));
+        await writeAttempts(trx, attempts);
+        for (const { id, reason } of abandoned) await abandon(trx, id, reason);
+        await trx('webhook_deliveries').whereIn('id', rows.map((r) => r.id)).update({ dispatched_at: trx.fn.now() });
+        return rows.length;
       }),
 
     /** The delivery with what sending needs from its subscription; undefined when either is gone. */
-    forSending: (
-      deliveryId: string,
-    ): Promise<
-      | (WebhookDeliveryRow & Pick<WebhookSubscriptionRow, 'url' | 'secret' | 'active' | 'dialect' | 'created_by' | 'updated_by'> & { workspace_name: string })
-      | undefined
-    > =>
-      db('webhook_deliveries as d')
-        .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-        .join('workspaces as w', 'w.id', 'd.workspace_id')
-        .select('d.*', 's.url', 's.secret', 's.active', 's.dialect', 's.created_by', 's.updated_by', 'w.name as workspace_name')
-        .where('d.id', deliveryId)
-        .first(),
+    forSending: (deliveryId: string): Promise<SendableDelivery | undefined> => sendable(db).where('d.id', deliveryId).first(),
 
-    /** Claim the next attempt number of a pending delivery; undefined when it is no longer pending. */
+    /**
+     * Claim the next attempt number of a pending delivery; undefined when it is no longer pending. Also marks it
+     * dispatched, should it not be yet (a sweep that started its workflow and then rolled back): from now on its
+     * workflow owns it, and no sweep attempts it besides.
+     */
     beginAttempt: async (deliveryId: string): Promise<number | undefined> =>
-      (await db('webhook_deliveries').where({ id: deliveryId, status: 'pending' }).increment('attempts', 1).returning('attempts'))[0]?.attempts,
+      (
+        await db('webhook_deliveries')
+          .where({ id: deliveryId, status: 'pending' })
+          .update({ attempts: db.raw('attempts + 1'), dispatched_at: db.raw('COALESCE(dispatched_at, now())') })
+          .returning('attempts')
+      )[0]?.attempts,
 
     /** Log one attempt and move the delivery on (succeeded, failed, or pending until next_attempt_at), in one transaction. */
-    recordAttempt: (a: Omit<WebhookAttemptRow, 'id' | 'created_at'>, outcome: { status: DeliveryStatus; nextAttemptAt: Date | null }) =>
-      db.transaction(async (trx) => {
-        await trx('webhook_attempts').insert(a);
-        await trx('webhook_deliveries')
-          .where({ id: a.delivery_id, status: 'pending' })
-          .update({
-            status: outcome.status,
-            next_attempt_at: outcome.nextAttemptAt,
-            last_status_code: a.status_code,
-            last_error: a.error,
-            signature: a.signature,
-            duration_ms: a.duration_ms,
-            updated_at: trx.fn.now(),
-          });
-      }),
+    recordAttempt: (attempt: AttemptToWrite['attempt'], outcome: Omit<AttemptToWrite, 'attempt'>) =>
+      db.transaction((trx) => writeAttempts(trx, [{ attempt, ...outcome }])),
 
     /** Pending → failed without an attempt (the subscription was disabled or deleted meanwhile). */
-    abandon: (deliveryId: string, reason: string) =>
-      db('webhook_deliveries').where({ id: deliveryId, status: 'pending' }).update({ status: 'failed', last_error: reason, next_attempt_at: null, updated_at: db.fn.now() }),
+    abandon: (deliveryId: string, reason: string) => abandon(db, deliveryId, reason),
 
     /**
      * Bulk replay: every delivery of a subscription in `status` created in [from, to] back to pending and

@@ -165,12 +165,47 @@ describe('delivery', () => {
     // one's timeouts and back-off (5 events x 5 attempts x 1 s) would hold the healthy deliveries far past this wait.
     for (let i = 0; i < 5; i++) await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: `+1415555013${i}`, name: `Busy ${i}` });
     await fast.waitForRequests(5, () => true, 10_000);
-    // The healthy subscription is done while the dead one is still working through its first attempts.
+    // The healthy subscription is done while the dead one is still working through its first attempts. A first
+    // attempt is recorded when its sweep commits, which a sweep that also holds a hanging delivery does after that
+    // one's timeout (1 s here, well inside the dead one's 5 attempts): hence a short wait, not an immediate read.
+    let list = await deliveries(ok.id);
+    for (const until = Date.now() + 5_000; list.filter((x) => x.status === 'succeeded').length < 5 && Date.now() < until; list = await deliveries(ok.id)) await new Promise((r) => setTimeout(r, 100));
     expect((await deliveries(dead.id)).every((x) => x.status === 'pending')).toBe(true);
-    const list = await deliveries(ok.id);
     expect(list.filter((x) => x.status === 'succeeded').length).toBeGreaterThanOrEqual(4);
     const slowList = await waitForDelivery(dead.id, (x) => x.attempt_log.some((l) => l.error?.startsWith('timeout')), 10_000);
     expect(slowList.status).toBe('pending');
+  });
+
+  it('makes first attempts in the dispatcher; only a delivery that needs a retry, or whose subscription is backing off, gets a workflow', async () => {
+    /** How the delivery's workflow ended, once it has (its row is done a moment before), or 'none'. */
+    const workflowOf = async (id: string) => {
+      const handle = h.temporal.workflow.getHandle(`webhook-delivery-${id}`);
+      if (!(await handle.describe().then(() => true, () => false))) return 'none';
+      await handle.result();
+      return (await handle.describe()).status.name;
+    };
+    const rx = await receiver();
+    rx.respondNext({ status: 500, body: 'once' });
+    const hook = await subscribe(rx.urlFor('/wf'), ['contact.created']);
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550150', name: 'Retried' });
+    const retried = await waitForDelivery(hook.id, (x) => x.status === 'succeeded');
+    expect(retried.attempts).toBe(2);
+    expect(await workflowOf(retried.id)).toBe('COMPLETED');
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550151', name: 'First time' });
+    const first = await waitForDelivery(hook.id, (x) => x.id !== retried.id && x.status === 'succeeded');
+    expect(first.attempts).toBe(1);
+    expect(await workflowOf(first.id)).toBe('none');
+
+    // A delivery of this subscription waits for its retry (written directly): the next one goes to its own workflow.
+    const [waiting] = await h.db('webhook_deliveries')
+      .insert({ workspace_id: a.id, subscription_id: hook.id, event_id: crypto.randomUUID(), event_type: 'contact.created', payload: '{}', attempts: 1, dispatched_at: new Date(), next_attempt_at: new Date(Date.now() + 3_600_000) })
+      .returning('id');
+    await h.http.post('/api/v1/contacts').set(a.zagely).send({ phone_number: '+14155550152', name: 'Handed over' });
+    const handed = await waitForDelivery(hook.id, (x) => ![retried.id, first.id, waiting.id].includes(x.id) && x.status === 'succeeded');
+    expect(handed.attempts).toBe(1);
+    expect(await workflowOf(handed.id)).toBe('COMPLETED');
+    await h.db('webhook_deliveries').where({ id: waiting.id }).update({ status: 'failed' });
+    expect(rx.requests).toHaveLength(4);
   });
 
   it('POST /test sends a synthetic webhook.test event', async () => {

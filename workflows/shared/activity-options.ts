@@ -39,11 +39,6 @@ export const presets = {
     },
   },
   /**
-   * One webhook attempt: the HTTP request has its own 10 s deadline inside the activity, and an HTTP failure is a
-   * result, not an error (the workflow's durable back-off handles it). Only infrastructure failures (database,
-   * a dead worker) are retried here.
-   */
-  /**
    * One campaign batch: a few seconds of paced sends for up to a thousand recipients. Heartbeats while it runs, so
    * a dead worker's batch is retried elsewhere within seconds; the retry takes back the same recipients and
    * reconciles what was in flight (activities/campaigns.ts). Transient carrier errors back off and retry the batch.
@@ -53,8 +48,24 @@ export const presets = {
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: ['CampaignNotFound'] },
   },
+  /**
+   * One webhook attempt made by a delivery workflow (a retry, or a first attempt the dispatcher's sweep handed over):
+   * the HTTP request has its own 10 s deadline inside the activity, and an HTTP failure is a result, not an error
+   * (the workflow's durable back-off handles it). Only infrastructure failures (database, a dead worker) are retried.
+   */
   webhookDelivery: {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  },
+  /**
+   * One sweep of the webhook dispatcher: first attempts of up to a batch of deliveries, 32 at a time, each up to the
+   * 10 s deadline (a batch of hanging receivers: about a minute), in one transaction. Heartbeats every second once it
+   * has claimed work, so a dead worker's sweep is given up after 15 s (its transaction has rolled back already). Not
+   * retried: the dispatcher's next sweep, an interval later, takes whatever a failed one left undispatched.
+   */
+  webhookSweep: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { maximumAttempts: 1 },
   },
 } satisfies Record<string, ActivityOptions>;

@@ -8,7 +8,7 @@ export const workflowIds = {
   contactExport: (jobId: string) => `contact-export-${jobId}`,
   /** One workflow per outbound message; the message id is also the carrier idempotency key. */
   message: (messageId: string) => `message-${messageId}`,
-  /** One workflow per webhook delivery (a replay runs the same id again); the delivery id is what receivers dedupe on. */
+  /** The workflow of a webhook delivery that needs retries (first attempts are made in bulk by the dispatcher); a replay runs the same id again. */
   webhookDelivery: (deliveryId: string) => `webhook-delivery-${deliveryId}`,
   /** One dispatcher per task queue (deployment). */
   webhookDispatcher: (taskQueue: string) => `webhook-dispatcher-${taskQueue}`,
