@@ -58,7 +58,7 @@ export interface BatchResult {
 const HORIZON_MS = 5_000;
 /** A sender's messages are reserved and claimed in slices of about this much sending time (one transaction each). */
 const SLICE_MS = 50;
-/** A lane more than this late (or two send intervals, if longer) on a slot takes new slots for the rest of its slice. */
+/** A lane more than this late (or one send interval, if longer) on a slot takes new slots for the rest of its slice. */
 const LATE_MS = 10;
 /** Outcomes are written in bulk when this many are waiting, or every FLUSH_MS. */
 const FLUSH_ROWS = 200;
@@ -298,7 +298,7 @@ export function createCampaignActivities(deps: CampaignDeps) {
       const sender = senders.get(phoneId)!;
       const step = sender.rate.windowMs / sender.rate.limit;
       const sliceSize = Math.max(1, Math.floor(SLICE_MS / step));
-      const lateMs = Math.max(2 * step, LATE_MS);
+      const lateMs = Math.max(step, LATE_MS);
       const sends: Promise<void>[] = [];
       let last = -Infinity;
       for (let i = 0; i < msgs.length; i += sliceSize) {
