@@ -151,8 +151,9 @@ export function createCampaignActivities(deps: CampaignDeps) {
           fallbackTimeZone: ws?.timezone ?? 'UTC',
           window: { start: ws?.quiet_hours_start ?? '08:00', end: ws?.quiet_hours_end ?? '21:00' },
         });
-        if (next) deferred.set(next.getTime(), [...(deferred.get(next.getTime()) ?? []), r.seq]);
-        else due.push(r);
+        if (!next) due.push(r);
+        else if (deferred.has(next.getTime())) deferred.get(next.getTime())!.push(r.seq);
+        else deferred.set(next.getTime(), [r.seq]);
       }
       for (const [at, seqs] of deferred) await campaigns.deferRecipients(trx, c.id, seqs, new Date(at));
       if (!due.length) return { messages: [], retryAt: Math.min(...deferred.keys()) };

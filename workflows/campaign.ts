@@ -135,7 +135,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
     }
     if (exhausted && inFlight.size === 0) {
       if (retryAt === undefined) break; // everything claimed and sent
-      // Nothing claimable yet (quiet hours, a busy shared sender): a durable timer, woken by pause/cancel.
+      // Nothing claimable yet (recipients in their quiet hours): a durable timer, woken by pause/cancel.
       const until = Math.min(retryAt, endAt ?? Infinity);
       if (until > Date.now()) await condition(() => p.paused || p.canceled, until - Date.now());
       exhausted = false;
