@@ -102,9 +102,11 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
   };
 
   async function checkDraft(workspaceId: string, d: CampaignDraft, field: { phones: string; media: string; start: string; end: string }) {
-    const found = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', d.phoneIds).select('id', 'enabled');
-    const missing = d.phoneIds.filter((id) => !found.some((p: { id: string }) => p.id === id));
+    const found: { id: string; enabled: boolean }[] = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', d.phoneIds).select('id', 'enabled');
+    const missing = d.phoneIds.filter((id) => !found.some((p) => p.id === id));
     if (missing.length) throw ValidationError.field(field.phones, `The ${field.phones} field names phones that do not exist in this workspace: ${missing.join(', ')}.`);
+    const disabled = found.filter((p) => !p.enabled).map((p) => p.id);
+    if (disabled.length) throw ValidationError.field(field.phones, `The ${field.phones} field names disabled phones: ${disabled.join(', ')}.`);
     if (d.channel === 'mms' && !d.mediaUrls?.length) throw ValidationError.field(field.media, `The ${field.media} field is required for MMS campaigns.`);
     if (d.startTime && d.endTime && d.endTime.getTime() <= d.startTime.getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be after ${field.start}.`);
     if (d.endTime && d.endTime.getTime() <= now().getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be in the future.`);

@@ -164,10 +164,6 @@ export function seaxCampaignRoutes(deps: ApiDeps): RouteSpec[] {
     }
     if (Object.keys(errors).length) throw new ValidationError(errors);
 
-    const found: { id: string; enabled: boolean }[] = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', body.phone_ids).select('id', 'enabled');
-    const disabled = found.filter((p) => !p.enabled).map((p) => p.id);
-    if (disabled.length) throw ValidationError.field('phone_ids', `The phone_ids field names disabled phones: ${disabled.join(', ')}.`);
-
     await assertPublicUrls((body.media_urls ?? []).map((url, i) => ({ field: `media_urls.${i}`, url })));
     const labels = await resolveLabels(
       db,
