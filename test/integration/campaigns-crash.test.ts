@@ -1,11 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
 import { workerConfigSchema } from '../../activities/config';
 import { startWorker, type RunningWorker } from '../../activities/worker';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
+import { insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { spawnWorker } from '../helpers/worker-child';
 
@@ -14,12 +12,11 @@ import { spawnWorker } from '../helpers/worker-child';
  * requests accepted by Twilio but not yet answered); a new worker finishes the run. Every recipient must end with
  * exactly one message at the provider, recorded as sent with its provider id.
  */
-const KEY = crypto.randomBytes(32).toString('hex');
 const RECIPIENTS = 120;
 let h: Harness;
 let twilio: TwilioFake;
 let ws: TestWorkspace;
-let tw: PhoneRow;
+let tw: { id: string; phone: string };
 let child: ChildProcess | undefined;
 let replacement: RunningWorker | undefined;
 
@@ -29,20 +26,22 @@ const workerEnv = () => ({
   TEMPORAL_TASK_QUEUE: h.taskQueue,
   PUBLIC_URL: h.url,
   TWILIO_BASE_URL: twilio.url,
-  CREDENTIALS_ENCRYPTION_KEY: KEY,
+  CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
   LOG_LEVEL: 'warn',
 });
 
 beforeAll(async () => {
   twilio = await new TwilioFake().start();
   // Small batches, several in flight, so the kill lands with batches claimed, half-sent and unclaimed.
-  h = await createHarness({ worker: false, env: { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: KEY, CAMPAIGN_BATCH_SIZE: '20', CAMPAIGN_PARALLEL_BATCHES: '3', CAMPAIGN_CONCURRENCY: '5' } });
+  h = await createHarness({ worker: false, env: { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY, CAMPAIGN_BATCH_SIZE: '20', CAMPAIGN_PARALLEL_BATCHES: '3', CAMPAIGN_CONCURRENCY: '5' } });
   ws = await h.workspace();
   await h.db('workspaces').where({ id: ws.id }).update({ quiet_hours_start: '00:00', quiet_hours_end: '00:00' });
-  tw = await phonesRepo(h.db).create({ workspace_id: ws.id, name: 'Twilio', phone: '+14155550200', source: 'TWILIO' });
-  await h.db('phones').where({ id: tw.id }).update({
-    messages_per_second: 60,
-    credentials_encrypted: encryptPhoneCredentials(tw.id, { accountSid: twilio.accountSid, authToken: twilio.authToken }, KEY),
+  tw = await insertCarrierPhone(h.db, {
+    workspaceId: ws.id,
+    phone: '+14155550200',
+    source: 'TWILIO',
+    credentials: { accountSid: twilio.accountSid, authToken: twilio.authToken },
+    patch: { messages_per_second: 60 },
   });
   await h.db('contacts').insert(
     Array.from({ length: RECIPIENTS }, (_, i) => ({ workspace_id: ws.id, name: `Contact ${i}`, phone: `+1415556${String(i).padStart(4, '0')}` })),

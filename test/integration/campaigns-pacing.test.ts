@@ -1,21 +1,20 @@
 import crypto from 'node:crypto';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { phonesRepo } from '../../db/repositories/phones';
 import { TwilioFake } from '../fakes/twilio-fake';
+import { insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 
 /*
  * Sender throughput limits and the sending window, measured where they matter: at the (fake) carrier. Real
  * PostgreSQL, Temporal and worker; SeaX campaign API over HTTP.
  */
-const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;
 let twilio: TwilioFake;
 let ws: TestWorkspace;
 
 beforeAll(async () => {
   twilio = await new TwilioFake().start();
-  h = await createHarness({ worker: true, env: { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: KEY } });
+  h = await createHarness({ worker: true, env: { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY } });
   ws = await h.workspace();
   await h.db('workspaces').where({ id: ws.id }).update({ quiet_hours_start: '00:00', quiet_hours_end: '00:00' });
 });
@@ -25,14 +24,14 @@ afterAll(async () => {
 });
 
 let nextNumber = 0;
-async function twilioPhone(perSecond: number): Promise<PhoneRow> {
-  const phone = await phonesRepo(h.db).create({ workspace_id: ws.id, name: `Twilio ${perSecond}/s`, phone: `+1415555${String(1000 + nextNumber++)}`, source: 'TWILIO' });
-  await h.db('phones').where({ id: phone.id }).update({
-    messages_per_second: perSecond,
-    credentials_encrypted: encryptPhoneCredentials(phone.id, { accountSid: twilio.accountSid, authToken: twilio.authToken }, KEY),
+const twilioPhone = (perSecond: number) =>
+  insertCarrierPhone(h.db, {
+    workspaceId: ws.id,
+    phone: `+1415555${String(1000 + nextNumber++)}`,
+    source: 'TWILIO',
+    credentials: { accountSid: twilio.accountSid, authToken: twilio.authToken },
+    patch: { messages_per_second: perSecond },
   });
-  return phone;
-}
 
 /** `n` contacts carrying a fresh label; answers the label id. */
 async function audience(n: number): Promise<string> {

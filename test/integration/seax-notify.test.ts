@@ -4,6 +4,7 @@ import type { RecordedRequest } from '../fakes/http-base';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { insertCarrierPhone } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { WEBHOOK_TEST_ENV } from '../helpers/webhooks';
 import { expectSeaxError, expectSeaxFieldError } from '../helpers/seax';
 import { roomyLimits } from '../helpers/zagely';
 
@@ -20,11 +21,7 @@ beforeAll(async () => {
   h = await createHarness({
     worker: true,
     env: {
-      OUTBOUND_ALLOWED_HOSTS: 'example.com,127.0.0.1',
-      WEBHOOK_DISPATCHER_ENABLED: 'true',
-      WEBHOOK_DISPATCH_INTERVAL_MS: '100',
-      WEBHOOK_RETRY_SCHEDULE_MS: '150,150,150,150,150',
-      WEBHOOK_TIMEOUT_MS: '1000',
+      ...WEBHOOK_TEST_ENV,
       SIMULATOR_SENT_DELAY_MS: '50',
       SIMULATOR_DELIVERED_DELAY_MS: '100',
     },

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { WEBHOOK_TEST_ENV } from '../helpers/webhooks';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import type { RecordedRequest } from '../fakes/http-base';
@@ -16,11 +17,7 @@ beforeAll(async () => {
   h = await createHarness({
     worker: true,
     env: {
-      OUTBOUND_ALLOWED_HOSTS: 'example.com,127.0.0.1',
-      WEBHOOK_DISPATCHER_ENABLED: 'true',
-      WEBHOOK_DISPATCH_INTERVAL_MS: '100',
-      WEBHOOK_RETRY_SCHEDULE_MS: '150,150,150,150,150',
-      WEBHOOK_TIMEOUT_MS: '1000',
+      ...WEBHOOK_TEST_ENV,
     },
   });
   a = await h.workspace('A');

@@ -46,9 +46,12 @@ const exportBody = z
   // Zod runs object refinements even when a field failed, so only compare two parsed instants.
   .refine((b) => !(b.start_date instanceof Date && b.end_date instanceof Date) || b.start_date <= b.end_date, { path: ['end_date'], error: 'must not be before start_date' });
 
+const exportService = ({ db, temporal, config }: ApiDeps) =>
+  webhookLogExportService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, exportDir: config.EXPORT_DIR, linkSecret: exportLinkSecret(config) });
+
 /** SeaX `POST …/logs/export` (protected): start the export; the link arrives by e-mail. */
-export function seaxNotifyExportRoutes({ db, temporal, config }: ApiDeps) {
-  const exports = webhookLogExportService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, exportDir: config.EXPORT_DIR, linkSecret: exportLinkSecret(config) });
+export function seaxNotifyExportRoutes(deps: ApiDeps) {
+  const exports = exportService(deps);
   return [
     route({
       method: 'post',
@@ -69,8 +72,8 @@ export function seaxNotifyExportRoutes({ db, temporal, config }: ApiDeps) {
 }
 
 /** `GET /notify-api/v1/exports/:token` (public): the signed link from the export e-mail; the token is the credential. */
-export function seaxNotifyExportDownloadRoutes({ db, temporal, config }: ApiDeps) {
-  const exports = webhookLogExportService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, exportDir: config.EXPORT_DIR, linkSecret: exportLinkSecret(config) });
+export function seaxNotifyExportDownloadRoutes(deps: ApiDeps) {
+  const exports = exportService(deps);
   return [
     route({
       method: 'get',
