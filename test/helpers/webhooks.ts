@@ -1,3 +1,5 @@
+import { WebhookReceiver } from '../fakes/webhook-receiver';
+
 /**
  * Worker settings for webhook tests: the dispatcher on and sweeping every 100 ms, the retry schedule scaled down to
  * 150 ms steps, a 1 s attempt deadline, and loopback receivers allowed through the outbound URL guard.
@@ -9,3 +11,16 @@ export const WEBHOOK_TEST_ENV = {
   WEBHOOK_RETRY_SCHEDULE_MS: '150,150,150,150,150',
   WEBHOOK_TIMEOUT_MS: '1000',
 };
+
+/** Local receivers started by a test file, closed together (after each test or after all). */
+export function receiverPool() {
+  const started: WebhookReceiver[] = [];
+  return {
+    async start(): Promise<WebhookReceiver> {
+      const r = await new WebhookReceiver().start();
+      started.push(r);
+      return r;
+    },
+    closeAll: () => Promise.all(started.splice(0).map((r) => r.close())),
+  };
+}

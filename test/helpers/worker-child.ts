@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { Harness } from './harness';
 
 /**
  * A worker in a child process (test/helpers/worker-process.ts) with this environment added, for crash tests that
@@ -20,3 +21,13 @@ export function spawnWorker(env: Record<string, string>): Promise<ChildProcess> 
     proc.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${out.slice(-2000)}`)));
   });
 }
+
+/** The environment of a worker process for this harness's database, Temporal and task queue, plus `extra`. */
+export const workerEnvOf = (h: Harness, extra: Record<string, string>): Record<string, string> => ({
+  DATABASE_URL: h.config.DATABASE_URL,
+  TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS,
+  TEMPORAL_TASK_QUEUE: h.taskQueue,
+  PUBLIC_URL: h.url,
+  LOG_LEVEL: 'warn',
+  ...extra,
+});

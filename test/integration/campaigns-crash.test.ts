@@ -5,7 +5,7 @@ import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
-import { spawnWorker } from '../helpers/worker-child';
+import { spawnWorker, workerEnvOf } from '../helpers/worker-child';
 
 /*
  * Exactly-once for a whole campaign: a real worker process is SIGKILLed while batches are in flight (some carrier
@@ -20,15 +20,7 @@ let tw: { id: string; phone: string };
 let child: ChildProcess | undefined;
 let replacement: RunningWorker | undefined;
 
-const workerEnv = () => ({
-  DATABASE_URL: h.config.DATABASE_URL,
-  TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS,
-  TEMPORAL_TASK_QUEUE: h.taskQueue,
-  PUBLIC_URL: h.url,
-  TWILIO_BASE_URL: twilio.url,
-  CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
-  LOG_LEVEL: 'warn',
-});
+const workerEnv = () => workerEnvOf(h, { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY });
 
 beforeAll(async () => {
   twilio = await new TwilioFake().start();

@@ -7,7 +7,7 @@ import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
-import { spawnWorker } from '../helpers/worker-child';
+import { spawnWorker, workerEnvOf } from '../helpers/worker-child';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;
@@ -17,15 +17,7 @@ let tw: PhoneRow;
 let child: ChildProcess | undefined;
 let replacement: RunningWorker | undefined;
 
-const workerEnv = () => ({
-  DATABASE_URL: h.config.DATABASE_URL,
-  TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS,
-  TEMPORAL_TASK_QUEUE: h.taskQueue,
-  PUBLIC_URL: h.url,
-  TWILIO_BASE_URL: twilio.url,
-  CREDENTIALS_ENCRYPTION_KEY: KEY,
-  LOG_LEVEL: 'warn',
-});
+const workerEnv = () => workerEnvOf(h, { TWILIO_BASE_URL: twilio.url, CREDENTIALS_ENCRYPTION_KEY: KEY });
 
 beforeAll(async () => {
   twilio = await new TwilioFake().start();

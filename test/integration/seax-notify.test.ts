@@ -4,7 +4,7 @@ import type { RecordedRequest } from '../fakes/http-base';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { insertCarrierPhone } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
-import { WEBHOOK_TEST_ENV } from '../helpers/webhooks';
+import { receiverPool, WEBHOOK_TEST_ENV } from '../helpers/webhooks';
 import { expectSeaxError, expectSeaxFieldError } from '../helpers/seax';
 import { roomyLimits } from '../helpers/zagely';
 
@@ -34,15 +34,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const receivers: WebhookReceiver[] = [];
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await new WebhookReceiver().start();
-  receivers.push(r);
-  return r;
-}
-afterAll(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+const receivers = receiverPool();
+const receiver = receivers.start;
+afterAll(receivers.closeAll);
 
 const base = (ws: TestWorkspace) => `/notify-api/v1/workspaces/${ws.id}`;
 

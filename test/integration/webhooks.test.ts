@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
-import { WEBHOOK_TEST_ENV } from '../helpers/webhooks';
+import { receiverPool, WEBHOOK_TEST_ENV } from '../helpers/webhooks';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';
-import { WebhookReceiver } from '../fakes/webhook-receiver';
 import type { RecordedRequest } from '../fakes/http-base';
 
 /*
@@ -26,15 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const receivers: WebhookReceiver[] = [];
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await new WebhookReceiver().start();
-  receivers.push(r);
-  return r;
-}
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+const receivers = receiverPool();
+const receiver = receivers.start;
+afterEach(receivers.closeAll);
 
 async function subscribe(url: string, events: string[], ws = a): Promise<{ id: string; secret: string }> {
   const res = await h.http.post('/api/v1/webhooks').set(ws.zagely).send({ url, events });
