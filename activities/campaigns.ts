@@ -14,8 +14,9 @@ import { DNC_LABEL_NAME } from '../domain/segment';
 import { countSegments } from '../domain/sms-segments';
 import { contactVariables, render } from '../domain/template';
 import type { Logger } from '../lib/logger';
-import { CarrierError, toActivityFailure, type SendResult } from './carriers';
-import type { CarrierRegistry } from './carriers/registry';
+import { toActivityFailure } from '../carriers/failure';
+import { CarrierError, type SendResult } from '../carriers/types';
+import type { CarrierRegistry } from '../carriers/registry';
 import { callCarrier, createMessagingActivities, messageStatusEventData, startHeartbeat, type Sender } from './messaging';
 
 export interface CampaignDeps {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../lib/logger';
-import type { CarrierRegistry } from './carriers/registry';
+import type { CarrierRegistry } from '../carriers/registry';
 import { createCampaignActivities } from './campaigns';
 import { createExportActivities } from './exports';
 import { createMessagingActivities } from './messaging';
@@ -12,7 +12,7 @@ export interface ActivityDeps {
   db: Knex;
   logger: Logger;
   exportDir: string;
-  /** Carrier adapters by sender (activities/carriers/registry.ts). */
+  /** Carrier adapters by sender (carriers/registry.ts). */
   carriers: CarrierRegistry;
   clock?: () => Date;
   /** Base of campaign short links (`<publicUrl>/l/<code>`). */

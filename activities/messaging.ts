@@ -9,8 +9,10 @@ import { complianceVerdict, trafficKindOf } from '../domain/compliance';
 import { nextAllowedSendTime } from '../domain/quiet-hours';
 import type { Logger } from '../lib/logger';
 import type { DispatchResult } from '../workflows/send-message';
-import { CarrierError, toActivityFailure, type Carrier, type SendResult, type WhatsAppMediaType } from './carriers';
-import type { CarrierRegistry } from './carriers/registry';
+import { toActivityFailure } from '../carriers/failure';
+import type { WhatsAppMediaType } from '../carriers/message';
+import { withCapability, type AnyCarrier, type CarrierRegistry } from '../carriers/registry';
+import { CarrierError, type SendResult } from '../carriers/types';
 
 export interface MessagingDeps {
   db: Knex;
@@ -62,20 +64,21 @@ export const messageStatusEventData = (m: MessageRow) => ({
 });
 
 /** The one carrier request of a message (SMS/MMS or WhatsApp text, media or template); the message id is the idempotency key. */
-export function callCarrier(carriers: CarrierRegistry, carrier: Carrier, m: MessageRow, sender: Sender): Promise<SendResult> {
+export function callCarrier(carriers: CarrierRegistry, carrier: AnyCarrier, m: MessageRow, sender: Sender): Promise<SendResult> {
   const statusCallbackUrl = carriers.statusCallbackUrl(carrier.provider);
   if (m.channel === 'whatsapp') {
     const from = sender.provider_sender_id ?? sender.whatsapp_business_account_phone_id ?? sender.phone;
     const base = { from, to: m.to_address, idempotencyKey: m.id, ...(statusCallbackUrl ? { statusCallbackUrl } : {}) };
+    const whatsapp = withCapability(carrier, 'whatsapp');
     if (m.content_type === 'template' && m.template) {
-      return carrier.sendWhatsApp({ ...base, kind: 'template', template: m.template as unknown as { name: string; language: string; components?: unknown[] } });
+      return whatsapp.sendWhatsApp({ ...base, kind: 'template', template: m.template as unknown as { name: string; language: string; components?: unknown[] } });
     }
     if (m.content_type !== 'text' && m.media_urls.length) {
-      return carrier.sendWhatsApp({ ...base, kind: 'media', mediaUrl: m.media_urls[0], mediaType: m.content_type as WhatsAppMediaType, ...(m.content ? { caption: m.content } : {}) });
+      return whatsapp.sendWhatsApp({ ...base, kind: 'media', mediaUrl: m.media_urls[0], mediaType: m.content_type as WhatsAppMediaType, ...(m.content ? { caption: m.content } : {}) });
     }
-    return carrier.sendWhatsApp({ ...base, kind: 'text', text: m.content ?? '' });
+    return whatsapp.sendWhatsApp({ ...base, kind: 'text', text: m.content ?? '' });
   }
-  return carrier.sendSms({
+  return withCapability(carrier, 'sms').sendSms({
     from: sender.phone,
     to: m.to_address,
     body: m.content ?? '',
@@ -132,7 +135,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const row = await fail(m, ['sending'], { code: 'sender_missing', message: 'The sender phone no longer exists.' });
       return { status: row?.status ?? 'failed', errorCode: 'sender_missing' };
     }
-    let carrier: Carrier | undefined;
+    let carrier: AnyCarrier | undefined;
     try {
       carrier = carriers.forSender(sender);
       if (reconcile) {

@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { jobsRepo } from '../db/repositories/jobs';
 import { webhookLogsQuery, type WebhookLogRow } from '../db/repositories/webhook-logs';
 import { signExportLink } from '../lib/export-link';
-import { toActivityFailure } from './carriers/failure';
-import { SmtpCarrier, type SmtpConfig } from './carriers/smtp';
+import { toActivityFailure } from '../carriers/failure';
+import { SmtpCarrier, type SmtpConfig } from '../carriers/smtp/adapter';
 import { escapeFormula } from './exports';
 import type { ActivityDeps } from './index';
 

@@ -9,7 +9,7 @@ import { simulatorCallbackSecret } from '../lib/simulator-secret';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
-import { createCarrierRegistry, type CarrierRegistry } from './carriers/registry';
+import { createCarrierRegistry, type CarrierRegistry } from '../carriers/registry';
 import { bundleWorkflowsInChild } from './bundle-workflows';
 import { createActivities } from './index';
 import { smtpConfigFromUrl } from './webhook-exports';

@@ -32,7 +32,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import { encryptPhoneCredentials } from '../activities/carriers/registry';
+import { encryptPhoneCredentials } from '../carriers/credentials';
 import { createDb } from '../db/connection';
 import { phonesRepo } from '../db/repositories/phones';
 import { countSegments } from '../domain/sms-segments';
@@ -268,7 +268,7 @@ async function throughput(args: Args, stack: RunningStack, twilio: TwilioServer,
   await seedContacts(db, ws, { count: n, area: '415', base: 2_000_000, prefix: 'Contact' });
   log(`seeded ${fmt(n)} contacts`);
 
-  // The limit is measured with undici, the client the Twilio adapter uses (activities/carriers/http.ts); global
+  // The limit is measured with undici, the client the Twilio adapter uses (carriers/http.ts); global
   // fetch (--raw-client fetch) is measured and reported too.
   const byClient = {
     fetch: await fakeRawRate(twilio, stack, rawCount, concurrency, 'fetch'),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The secret that signs the simulator's receipts on their HTTP hop from the worker to the API's
- * `/callbacks/simulator` route (x-simulator-signature, activities/carriers/simulator.ts). Both processes read
+ * `/callbacks/simulator` route (x-simulator-signature, carriers/simulator/callbacks.ts). Both processes read
  * SIMULATOR_CALLBACK_SECRET; when it is unset (development, tests) both derive the same value from the database URL
  * they share, so a default setup works without configuration and two deployments never share a default.
  */

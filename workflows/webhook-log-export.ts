@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import { presets } from './shared/activity-options';
 
 const { runWebhookLogExport, failJob } = proxyActivities<Activities>(presets.bulkIo);
-// One SMTP hand-over plus a job update: short; a permanent SMTP refusal is non-retryable (activities/carriers/failure.ts).
+// One SMTP hand-over plus a job update: short; a permanent SMTP refusal is non-retryable (carriers/failure.ts).
 const { emailWebhookLogExport } = proxyActivities<Activities>(presets.dbWrite);
 
 export interface WebhookLogExportInput {

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
-import { decryptPhoneCredentials } from '../../activities/carriers/phone-credentials';
-import { SimulatorCarrier } from '../../activities/carriers/simulator';
-import { parseForm, parseTwilioCallback, verifyTwilioRequest } from '../../activities/carriers/twilio';
-import type { CallbackRequest, HandshakeResponse, InboundEvent, ProviderName } from '../../activities/carriers/types';
-import { answerMetaHandshake, parseWhatsAppWebhook, verifyMetaSignature } from '../../activities/carriers/whatsapp-cloud';
+import type { CallbackRequest, CallbackVerifier, HandshakeResponse } from '../../carriers/callbacks';
+import { decryptPhoneCredentials } from '../../carriers/credentials';
+import { SimulatorCarrier } from '../../carriers/simulator/adapter';
+import { simulatorCallbacks } from '../../carriers/simulator/callbacks';
+import type { InboundEvent, NormalizedEvent, ProviderName } from '../../carriers/types';
+import { parseForm, twilioCallbacks } from '../../carriers/twilio/callbacks';
+import { metaCallbacks, parseWhatsAppWebhook } from '../../carriers/whatsapp-cloud/callbacks';
 import { carrierPhonesRepo, type CarrierPhoneRow } from '../../db/repositories/carrier-phones';
 import { messagesRepo } from '../../db/repositories/messages';
 import { normalizePhone } from '../../domain/phone';
@@ -61,12 +63,13 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
     }
   }
 
-  const twilioVerifies = (phone: CarrierPhoneRow, req: CallbackRequest, accountSid?: string): boolean => {
+  /** The phone's Twilio verifier when its credentials are those of `accountSid` (when the request names one). */
+  const twilioVerifier = (phone: CarrierPhoneRow, accountSid?: string): CallbackVerifier | undefined => {
     const creds = credentials('TWILIO', phone);
-    if (!creds) return false;
-    if (accountSid && creds.accountSid !== accountSid) return false;
-    return verifyTwilioRequest(creds.authToken, req);
+    if (!creds || (accountSid && creds.accountSid !== accountSid)) return undefined;
+    return twilioCallbacks(creds.authToken);
   };
+  const simulator = simulatorCallbacks(simulatorCallbackSecret(config));
 
   const bareNumber = (addr: string): string => {
     const stripped = addr.replace(/^whatsapp:/, '');
@@ -85,8 +88,9 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
         return twiml([{ type: 'status', providerMessageId: sid, known: false }]);
       }
       const phone = message.phone_id ? await phones.get(message.phone_id) : undefined;
-      if (!phone || !twilioVerifies(phone, req, form.get('AccountSid')?.[0])) return forbidden();
-      const events = parseTwilioCallback(req).filter((e) => e.type === 'status');
+      const verifier = phone && twilioVerifier(phone, form.get('AccountSid')?.[0]);
+      if (!phone || !verifier?.verify(req)) return forbidden();
+      const events = verifier.parse(req).filter((e) => e.type === 'status');
       return twiml(await ingest.ingest('TWILIO', events.map((event) => ({ event, allowedPhoneIds: new Set([phone.id]) }))));
     },
 
@@ -100,11 +104,14 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
         logger.info({ to }, 'Twilio inbound message to a number no workspace has; acknowledged');
         return twiml();
       }
-      const verified = candidates.filter((p) => twilioVerifies(p, req, form.get('AccountSid')?.[0]));
+      const verified = candidates.flatMap((phone) => {
+        const verifier = twilioVerifier(phone, form.get('AccountSid')?.[0]);
+        return verifier?.verify(req) ? [{ phone, verifier }] : [];
+      });
       if (!verified.length) return forbidden();
-      if (verified.length > 1) logger.warn({ to, phones: verified.map((p) => p.id) }, 'number configured in several workspaces with the same Twilio account; the oldest receives');
-      const phone = verified[0];
-      const events = parseTwilioCallback(req).filter((e) => e.type === 'inbound');
+      if (verified.length > 1) logger.warn({ to, phones: verified.map((v) => v.phone.id) }, 'number configured in several workspaces with the same Twilio account; the oldest receives');
+      const { phone, verifier } = verified[0];
+      const events = verifier.parse(req).filter((e) => e.type === 'inbound');
       return twiml(await ingest.ingest('TWILIO', events.map((event) => ({ event, phone }))));
     },
 
@@ -120,7 +127,7 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
       }
       let answer: HandshakeResponse | undefined;
       for (const token of tokens.size ? tokens : [undefined]) {
-        answer = answerMetaHandshake(token, req);
+        answer = metaCallbacks('', token).answerHandshake?.(req);
         if (!answer || answer.status === 200) break;
       }
       return answer ?? { status: 400, body: 'Not a subscription request' };
@@ -131,15 +138,17 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
      * credentials of the phone(s) the payload names). A phone's own secret vouches only for that phone's events.
      */
     async whatsapp(req: CallbackRequest): Promise<CallbackAnswer> {
-      const events = parseWhatsAppWebhook(req);
+      // Parsed before it is verified only to learn which phones it names (their secrets verify it); nothing is
+      // written unless a signature checks out.
+      const events: NormalizedEvent[] = parseWhatsAppWebhook(req);
       const senderIds = [...new Set(events.map((e) => (e.type === 'call' ? undefined : e.providerSenderId)).filter((id): id is string => !!id))];
       const named = await phones.bySenderIds('WHATSAPP_CLOUD', senderIds);
-      const appVerified = !!config.WHATSAPP_APP_SECRET && verifyMetaSignature(config.WHATSAPP_APP_SECRET, req);
+      const appVerified = !!config.WHATSAPP_APP_SECRET && metaCallbacks(config.WHATSAPP_APP_SECRET).verify(req);
       const trusted = appVerified
         ? named
         : named.filter((p) => {
             const secret = credentials('WHATSAPP_CLOUD', p)?.appSecret;
-            return !!secret && verifyMetaSignature(secret, req);
+            return !!secret && metaCallbacks(secret).verify(req);
           });
       if (!appVerified && !trusted.length) {
         if (!named.length && !config.WHATSAPP_APP_SECRET) {
@@ -160,10 +169,9 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
 
     /** `POST /callbacks/simulator`: events serialized by encodeSimulatorEvents, signed with SIMULATOR_CALLBACK_SECRET. */
     async simulator(req: CallbackRequest): Promise<CallbackAnswer> {
-      const carrier = new SimulatorCarrier({ signingSecret: simulatorCallbackSecret(config) });
-      if (!carrier.verifyCallback(req)) return forbidden();
+      if (!simulator.verify(req)) return forbidden();
       const resolved: ResolvedEvent[] = [];
-      for (const event of carrier.parseCallback(req)) {
+      for (const event of simulator.parse(req)) {
         if (event.type === 'inbound') {
           const matches = await phones.byNumber('SIMULATOR', bareNumber(event.to));
           if (matches.length > 1) logger.warn({ to: event.to }, 'simulator number in several workspaces; the oldest receives');

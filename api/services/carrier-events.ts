@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { InboundEvent, NormalizedEvent, ProviderName, StatusEvent } from '../../activities/carriers/types';
+import type { InboundEvent, NormalizedEvent, ProviderName, StatusEvent } from '../../carriers/types';
 import type { CarrierPhoneRow } from '../../db/repositories/carrier-phones';
 import { consentRepo } from '../../db/repositories/consent';
 import { contactsRepo, type ContactRow } from '../../db/repositories/contacts';

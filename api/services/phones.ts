@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { carrierCredentialsSchemas } from '../../activities/carriers';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
-import { parseEncryptionKey } from '../../activities/carriers/secrets';
+import { carrierCredentialsSchemas, encryptPhoneCredentials, parseEncryptionKey } from '../../carriers/credentials';
 import {
   DEFAULT_CAPABILITY,
   phoneConflictOf,

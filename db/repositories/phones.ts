@@ -32,7 +32,7 @@ export interface PhoneRow {
   whatsapp_business_account_phone_id: string | null;
   whatsapp_status: string | null;
   status: string;
-  /** AES-256-GCM ciphertext bound to the phone id (activities/carriers/registry.ts); never returned by the API. */
+  /** AES-256-GCM ciphertext bound to the phone id (carriers/registry.ts); never returned by the API. */
   credentials_encrypted?: string | null;
   /** The provider's own id for the sender (the WhatsApp Cloud phone-number-id); inbound callbacks are matched on it. */
   provider_sender_id?: string | null;

@@ -5,7 +5,7 @@ import { FakeHttpServer, postCallback, type FakeResponse, type RecordedRequest }
  * A local stand-in for graph.facebook.com's WhatsApp Cloud API: `POST /{version}/{phone-number-id}/messages` with a
  * Bearer token and a JSON body validated per message type, Graph-shaped success and error bodies, and webhooks
  * (statuses and inbound messages) signed with X-Hub-Signature-256 over the exact bytes sent. Signing is written
- * independently of activities/carriers/whatsapp-cloud.ts on purpose.
+ * independently of carriers/whatsapp-cloud/callbacks.ts on purpose.
  */
 
 export interface MetaFakeOptions {

@@ -5,7 +5,7 @@ import { FakeHttpServer, parseBasicAuth, postCallback, type FakeResponse, type R
  * A local stand-in for api.twilio.com speaking the 2010-04-01 REST API: form-encoded Messages.json and Calls.json,
  * HTTP basic auth with AccountSid:AuthToken, Twilio-shaped JSON resources and errors (including the test-credential
  * magic numbers), and signed callbacks (X-Twilio-Signature) back to StatusCallback URLs and an inbound webhook URL.
- * Its signing code is written independently of activities/carriers/twilio.ts on purpose.
+ * Its signing code is written independently of carriers/twilio/callbacks.ts on purpose.
  */
 
 export interface TwilioFakeOptions {

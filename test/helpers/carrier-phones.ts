@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
+import { encryptPhoneCredentials } from '../../carriers/credentials';
 
 /** A fixed 32-byte key for tests that store encrypted carrier credentials (pass it as CREDENTIALS_ENCRYPTION_KEY). */
 export const TEST_CREDENTIALS_KEY = crypto.createHash('sha256').update('switchboard-test-credentials').digest('hex');

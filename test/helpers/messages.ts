@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CarrierError } from '../../activities/carriers';
+import { CarrierError } from '../../carriers/types';
 
 export type MessageRowLike = Record<string, unknown> & { status: string };
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodeSimulatorEvents } from '../../activities/carriers/simulator';
-import type { NormalizedEvent } from '../../activities/carriers/types';
+import { encodeSimulatorEvents } from '../../carriers/simulator/callbacks';
+import type { NormalizedEvent } from '../../carriers/types';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { simulatorCallbackSecret } from '../../lib/simulator-secret';
 import { postCallback } from '../fakes/http-base';

@@ -1,4 +1,4 @@
-import { TwilioCarrier } from '../../activities/carriers/twilio';
+import { TwilioCarrier } from '../../carriers/twilio/adapter';
 import { eventsOf, insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { postCallback } from '../fakes/http-base';

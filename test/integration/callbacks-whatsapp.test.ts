@@ -1,4 +1,4 @@
-import { WhatsAppCloudCarrier } from '../../activities/carriers/whatsapp-cloud';
+import { WhatsAppCloudCarrier } from '../../carriers/whatsapp-cloud/adapter';
 import { eventsOf, insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { postCallback } from '../fakes/http-base';

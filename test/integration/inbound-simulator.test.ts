@@ -1,4 +1,4 @@
-import { encodeSimulatorEvents } from '../../activities/carriers/simulator';
+import { encodeSimulatorEvents } from '../../carriers/simulator/callbacks';
 import { simulatorCallbackSecret } from '../../lib/simulator-secret';
 import { eventsOf, insertCarrierPhone } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';

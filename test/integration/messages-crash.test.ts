@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
+import { encryptPhoneCredentials } from '../../carriers/credentials';
 import { workerConfigSchema } from '../../activities/config';
 import { startWorker, type RunningWorker } from '../../activities/worker';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { encryptPhoneCredentials } from '../../activities/carriers/registry';
+import { encryptPhoneCredentials } from '../../carriers/credentials';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { decryptPhoneCredentials } from '../../activities/carriers/phone-credentials';
+import { decryptPhoneCredentials } from '../../carriers/credentials';
 import { MetaFake } from '../fakes/meta-fake';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { SIMULATOR_NUMBERS } from '../../activities/carriers/simulator';
+import { SIMULATOR_NUMBERS } from '../../carriers/simulator/adapter';
 import { insertCarrierPhone } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';

@@ -24,7 +24,7 @@ export const presets = {
   /**
    * One carrier request (plus its database writes). The heartbeat timeout, not the start-to-close timeout, is what
    * notices a dead worker: the activity heartbeats while the request is outstanding, so a killed worker's attempt
-   * is retried elsewhere within seconds. Permanent carrier errors are non-retryable (activities/carriers/failure.ts);
+   * is retried elsewhere within seconds. Permanent carrier errors are non-retryable (carriers/failure.ts);
    * transient ones back off; rate-limited ones wait for the provider's Retry-After (nextRetryDelay).
    */
   carrierCall: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallbackRequest } from '../../../activities/carriers/types';
+import type { CallbackRequest } from '../../../carriers/callbacks';
 import type { ApiDeps, Ctx } from '../../context';
 import { route } from '../../routing';
 import { autoReplyService } from '../../services/auto-replies';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bool, clearableText, country, idParam, listOf, pagingQuery, requiredText, seaxBool, timestamp, workspaceId } from './common';
 
 export const PHONE_TYPES = ['LOCAL', 'TOLL_FREE', 'SHORT_CODE'] as const;
-/** The carriers a phone can be bound to (activities/carriers). */
+/** The carriers a phone can be bound to (carriers/). */
 export const PHONE_SOURCES = ['SIMULATOR', 'TWILIO', 'WHATSAPP_CLOUD'] as const;
 
 const upperEnum = <T extends readonly [string, ...string[]]>(values: T) =>

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { SmtpCarrier } from '../../../activities/carriers/smtp';
+import { SmtpCarrier } from '../../../carriers/smtp/adapter';
 import { SmtpSink } from '../../fakes/smtp-sink';
 import { rejection } from '../../helpers/messages';
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
-import type { CallbackRequest } from '../../../activities/carriers/types';
-import { TwilioCarrier } from '../../../activities/carriers/twilio';
+import type { CallbackRequest } from '../../../carriers/callbacks';
+import { TwilioCarrier } from '../../../carriers/twilio/adapter';
+import { twilioCallbacks } from '../../../carriers/twilio/callbacks';
 import type { RecordedRequest } from '../../fakes/http-base';
 import { TwilioFake } from '../../fakes/twilio-fake';
 import { WebhookReceiver } from '../../fakes/webhook-receiver';
@@ -173,23 +174,22 @@ describe('Twilio callbacks signed by the fake', () => {
     const cb = asCallback(req);
 
     expect(cb.url).toBe(url);
-    expect(carrier.verifyCallback(cb)).toBe(true);
-    expect(carrier.parseCallback(cb)).toEqual([expect.objectContaining({ type: 'status', providerMessageId, status: 'undelivered', errorCode: '30003' })]);
+    expect(twilioCallbacks(fake.authToken).verify(cb)).toBe(true);
+    expect(twilioCallbacks(fake.authToken).parse(cb)).toEqual([expect.objectContaining({ type: 'status', providerMessageId, status: 'undelivered', errorCode: '30003' })]);
 
-    expect(carrier.verifyCallback({ ...cb, rawBody: Buffer.from(req.body.replace('undelivered', 'delivered')) })).toBe(false);
-    expect(carrier.verifyCallback({ ...cb, headers: { ...cb.headers, 'x-twilio-signature': 'AAAA' + String(cb.headers['x-twilio-signature']).slice(4) } })).toBe(false);
-    expect(carrier.verifyCallback({ ...cb, url: url.replace('phone=42', 'phone=43') })).toBe(false);
-    expect(carrier.verifyCallback({ ...cb, url: url.replace('/status', '/other') })).toBe(false);
-    const otherAccount = new TwilioCarrier({ accountSid: fake.accountSid, authToken: 'someone-else', baseUrl: fake.url });
-    expect(otherAccount.verifyCallback(cb)).toBe(false);
+    expect(twilioCallbacks(fake.authToken).verify({ ...cb, rawBody: Buffer.from(req.body.replace('undelivered', 'delivered')) })).toBe(false);
+    expect(twilioCallbacks(fake.authToken).verify({ ...cb, headers: { ...cb.headers, 'x-twilio-signature': 'AAAA' + String(cb.headers['x-twilio-signature']).slice(4) } })).toBe(false);
+    expect(twilioCallbacks(fake.authToken).verify({ ...cb, url: url.replace('phone=42', 'phone=43') })).toBe(false);
+    expect(twilioCallbacks(fake.authToken).verify({ ...cb, url: url.replace('/status', '/other') })).toBe(false);
+    expect(twilioCallbacks('someone-else').verify(cb)).toBe(false);
   });
 
   it('verifies and parses a genuine inbound MMS webhook', async () => {
     const sent = await fake.sendInbound({ from: TO, to: FROM, body: 'photo attached', mediaUrls: ['https://api.twilio.test/Media/ME1'], mediaTypes: ['image/png'] });
     const [req] = await hooks.waitForRequests(1);
     const cb = asCallback(req);
-    expect(carrier.verifyCallback(cb)).toBe(true);
-    expect(carrier.parseCallback(cb)).toEqual([
+    expect(twilioCallbacks(fake.authToken).verify(cb)).toBe(true);
+    expect(twilioCallbacks(fake.authToken).parse(cb)).toEqual([
       expect.objectContaining({ type: 'inbound', channel: 'mms', from: TO, to: FROM, text: 'photo attached', mediaUrls: ['https://api.twilio.test/Media/ME1'], contentType: 'image', providerMessageId: sent.sid }),
     ]);
   });
@@ -200,8 +200,8 @@ describe('Twilio callbacks signed by the fake', () => {
     await fake.sendCallStatus(providerMessageId, 'ringing', { sequenceNumber: 1 });
     await fake.sendCallStatus(providerMessageId, 'completed', { answeredBy: 'human', durationSec: 37, sequenceNumber: 3 });
     const reqs = await hooks.waitForRequests(2);
-    expect(reqs.every((r) => carrier.verifyCallback(asCallback(r)))).toBe(true);
-    expect(reqs.flatMap((r) => carrier.parseCallback(asCallback(r)))).toEqual([
+    expect(reqs.every((r) => twilioCallbacks(fake.authToken).verify(asCallback(r)))).toBe(true);
+    expect(reqs.flatMap((r) => twilioCallbacks(fake.authToken).parse(asCallback(r)))).toEqual([
       expect.objectContaining({ type: 'call', providerCallId: providerMessageId, status: 'ringing' }),
       expect.objectContaining({ type: 'call', providerCallId: providerMessageId, status: 'completed', answeredBy: 'human', durationSec: 37 }),
     ]);
@@ -214,8 +214,8 @@ describe('Twilio callbacks signed by the fake', () => {
       const url = hooks.urlFor('/callbacks/twilio/auto');
       const { providerMessageId } = await c.sendSms({ from: FROM, to: TO, body: 'x', statusCallbackUrl: url, idempotencyKey: key() });
       const reqs = await hooks.waitForRequests(2, (r) => r.path === '/callbacks/twilio/auto');
-      expect(reqs.map((r) => c.verifyCallback(asCallback(r)))).toEqual([true, true]);
-      expect(reqs.flatMap((r) => c.parseCallback(asCallback(r))).map((e) => e.type === 'status' && [e.providerMessageId, e.status])).toEqual([
+      expect(reqs.map((r) => twilioCallbacks(auto.authToken).verify(asCallback(r)))).toEqual([true, true]);
+      expect(reqs.flatMap((r) => twilioCallbacks(auto.authToken).parse(asCallback(r))).map((e) => e.type === 'status' && [e.providerMessageId, e.status])).toEqual([
         [providerMessageId, 'sent'],
         [providerMessageId, 'delivered'],
       ]);

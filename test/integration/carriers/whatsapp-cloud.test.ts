@@ -1,5 +1,6 @@
-import type { CallbackRequest } from '../../../activities/carriers/types';
-import { WhatsAppCloudCarrier } from '../../../activities/carriers/whatsapp-cloud';
+import type { CallbackRequest } from '../../../carriers/callbacks';
+import { WhatsAppCloudCarrier } from '../../../carriers/whatsapp-cloud/adapter';
+import { metaCallbacks } from '../../../carriers/whatsapp-cloud/callbacks';
 import type { RecordedRequest } from '../../fakes/http-base';
 import { MetaFake } from '../../fakes/meta-fake';
 import { WebhookReceiver } from '../../fakes/webhook-receiver';
@@ -129,22 +130,22 @@ describe('WhatsApp webhooks signed by the fake', () => {
     await fake.sendStatus(providerMessageId, 'failed', { error: { code: 131026, title: 'Message undeliverable' } });
     const [req] = await hooks.waitForRequests(1);
     const cb = asCallback(req);
-    expect(carrier.verifyCallback(cb)).toBe(true);
-    expect(carrier.parseCallback(cb)).toEqual([
+    expect(metaCallbacks(fake.appSecret).verify(cb)).toBe(true);
+    expect(metaCallbacks(fake.appSecret).parse(cb)).toEqual([
       expect.objectContaining({ type: 'status', providerMessageId, status: 'failed', errorCode: '131026', clientReference: 'msg_ref_9', providerSenderId: fake.phoneNumberId }),
     ]);
-    expect(carrier.verifyCallback({ ...cb, rawBody: Buffer.from(req.body.replace('"failed"', '"read"')) })).toBe(false);
+    expect(metaCallbacks(fake.appSecret).verify({ ...cb, rawBody: Buffer.from(req.body.replace('"failed"', '"read"')) })).toBe(false);
     const sig = String(req.headers['x-hub-signature-256']);
-    expect(carrier.verifyCallback({ ...cb, headers: { ...cb.headers, 'x-hub-signature-256': sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0') } })).toBe(false);
-    expect(new WhatsAppCloudCarrier({ accessToken: 'x', appSecret: 'another-app', baseUrl: fake.url }).verifyCallback(cb)).toBe(false);
+    expect(metaCallbacks(fake.appSecret).verify({ ...cb, headers: { ...cb.headers, 'x-hub-signature-256': sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0') } })).toBe(false);
+    expect(metaCallbacks('another-app').verify(cb)).toBe(false);
   });
 
   it('verifies and parses an inbound text message', async () => {
     const sent = await fake.sendInbound({ from: '+16505551234', name: 'Sheena Nelson', text: 'STOP' });
     const [req] = await hooks.waitForRequests(1);
     const cb = asCallback(req);
-    expect(carrier.verifyCallback(cb)).toBe(true);
-    expect(carrier.parseCallback(cb)).toEqual([
+    expect(metaCallbacks(fake.appSecret).verify(cb)).toBe(true);
+    expect(metaCallbacks(fake.appSecret).parse(cb)).toEqual([
       expect.objectContaining({ type: 'inbound', channel: 'whatsapp', from: '+16505551234', to: `+${fake.displayPhoneNumber}`, text: 'STOP', providerMessageId: sent.id, profileName: 'Sheena Nelson', providerSenderId: fake.phoneNumberId }),
     ]);
   });
@@ -152,7 +153,7 @@ describe('WhatsApp webhooks signed by the fake', () => {
   it('answers the subscription handshake only with the right verify token', async () => {
     const server = await new (class extends WebhookReceiver {
       protected override handle(r: RecordedRequest) {
-        const answer = carrier.answerHandshake({ url: this.fullUrl(r), method: r.method, headers: r.headers, rawBody: r.rawBody });
+        const answer = metaCallbacks(fake.appSecret, fake.verifyToken).answerHandshake!({ url: this.fullUrl(r), method: r.method, headers: r.headers, rawBody: r.rawBody });
         return answer ?? { status: 404 };
       }
     })().start();

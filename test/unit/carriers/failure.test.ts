@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { CARRIER_FAILURE_TYPES, toActivityFailure } from '../../../activities/carriers/failure';
-import { CarrierError } from '../../../activities/carriers/types';
+import { CARRIER_FAILURE_TYPES, toActivityFailure } from '../../../carriers/failure';
+import { CarrierError } from '../../../carriers/types';
 
 const asFailure = (x: unknown): ApplicationFailure => {
   expect(x).toBeInstanceOf(ApplicationFailure);

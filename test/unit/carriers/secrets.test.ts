@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fc from 'fast-check';
-import { CredentialsDecryptError, decryptCredentials, encryptCredentials, parseEncryptionKey, redactCredentials } from '../../../activities/carriers/secrets';
+import { CredentialsDecryptError, decryptCredentials, encryptCredentials, parseEncryptionKey, redactCredentials } from '../../../carriers/credentials';
 
 const keyBytes = crypto.createHash('sha256').update('test key').digest();
 const hexKey = keyBytes.toString('hex');

@@ -1,5 +1,7 @@
-import { CarrierError, createCarrier, SimulatorCarrier, SIMULATOR_NUMBERS, type NormalizedEvent } from '../../../activities/carriers';
-import { decodeSimulatorEvents, encodeSimulatorEvents } from '../../../activities/carriers/simulator';
+import { createCarrier, withCapability } from '../../../carriers/registry';
+import { SimulatorCarrier, SIMULATOR_NUMBERS } from '../../../carriers/simulator/adapter';
+import { decodeSimulatorEvents, encodeSimulatorEvents, simulatorCallbacks } from '../../../carriers/simulator/callbacks';
+import { CarrierError, type NormalizedEvent } from '../../../carriers/types';
 
 const FROM = '+15005550006';
 const TO = '+14155550101';
@@ -244,15 +246,15 @@ describe('simulator inbound and callback wire format', () => {
   });
 
   it('signs and verifies serialized events, rejecting tampering', () => {
-    const sim = new SimulatorCarrier({ signingSecret: 'shh' });
+    const sim = simulatorCallbacks('shh');
     const events: NormalizedEvent[] = [{ type: 'status', channel: 'sms', providerMessageId: 'SM1', status: 'delivered', occurredAt: new Date('2026-01-01T00:00:00Z') }];
     const { body, headers } = encodeSimulatorEvents(events, 'shh');
     const req = { url: 'http://h.test/callbacks/simulator', headers, rawBody: body };
-    expect(sim.verifyCallback(req)).toBe(true);
-    expect(sim.parseCallback(req)).toEqual(events);
-    expect(sim.verifyCallback({ ...req, rawBody: body.replace('delivered', 'read') })).toBe(false);
-    expect(sim.verifyCallback({ ...req, headers: { 'x-simulator-signature': '00' } })).toBe(false);
-    expect(new SimulatorCarrier().verifyCallback(req)).toBe(false);
+    expect(sim.verify(req)).toBe(true);
+    expect(sim.parse(req)).toEqual(events);
+    expect(sim.verify({ ...req, rawBody: body.replace('delivered', 'read') })).toBe(false);
+    expect(sim.verify({ ...req, headers: { 'x-simulator-signature': '00' } })).toBe(false);
+    expect(simulatorCallbacks('another').verify(req)).toBe(false);
     expect(decodeSimulatorEvents('nope')).toEqual([]);
   });
 });
@@ -268,10 +270,11 @@ describe('createCarrier', () => {
     expect(() => createCarrier('NOPE' as 'SIMULATOR', {})).toThrow(/unknown carrier/);
   });
 
-  it('throws a permanent "unsupported" error for channels a provider lacks', async () => {
+  it('refuses, as a permanent error, a channel the provider does not have', () => {
     const wa = createCarrier('WHATSAPP_CLOUD', { accessToken: 't', appSecret: 's' });
-    expect(await rejectionOf(wa.sendSms({ from: 'x', to: 'y', body: 'z', idempotencyKey: 'k' }))).toMatchObject({ kind: 'permanent', code: 'unsupported' });
+    expect(() => withCapability(wa, 'sms')).toThrow(expect.objectContaining({ kind: 'permanent', code: 'unsupported' }));
     const tw = createCarrier('TWILIO', { accountSid: 'AC1', authToken: 't' });
-    expect(await rejectionOf(tw.sendEmail({ from: 'a@x', to: 'b@y', subject: 's', text: 't', idempotencyKey: 'k' }))).toMatchObject({ kind: 'permanent', code: 'unsupported' });
+    expect(() => withCapability(tw, 'email')).toThrow(expect.objectContaining({ kind: 'permanent', code: 'unsupported' }));
+    expect(withCapability(tw, 'voice').placeCall).toBeInstanceOf(Function);
   });
 });

@@ -1,4 +1,4 @@
-import { classifySmtpError, messageIdFor } from '../../../activities/carriers/smtp';
+import { classifySmtpError, messageIdFor } from '../../../carriers/smtp/adapter';
 
 const smtpErr = (props: Record<string, unknown>) => Object.assign(new Error(String(props.response ?? props.code ?? 'err')), props);
 

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
-import { CarrierError, type CallbackRequest } from '../../../activities/carriers/types';
-import { classifyTwilioError, parseTwilioCallback, twilioSignature, verifyTwilioRequest } from '../../../activities/carriers/twilio';
+import type { CallbackRequest } from '../../../carriers/callbacks';
+import { CarrierError } from '../../../carriers/types';
+import { classifyTwilioError } from '../../../carriers/twilio/adapter';
+import { parseTwilioCallback, twilioSignature, verifyTwilioRequest } from '../../../carriers/twilio/callbacks';
 
 // Twilio's published example (security docs / api-snippets): auth token 12345, these params, this URL.
 const DOC_URL = 'https://mycompany.com/myapp.php?foo=1&bar=2';

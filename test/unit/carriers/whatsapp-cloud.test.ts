@@ -1,12 +1,8 @@
 import crypto from 'node:crypto';
-import { CarrierError, type CallbackRequest } from '../../../activities/carriers/types';
-import {
-  answerMetaHandshake,
-  buildWhatsAppBody,
-  classifyGraphError,
-  parseWhatsAppWebhook,
-  verifyMetaSignature,
-} from '../../../activities/carriers/whatsapp-cloud';
+import type { CallbackRequest } from '../../../carriers/callbacks';
+import { CarrierError } from '../../../carriers/types';
+import { buildWhatsAppBody, classifyGraphError } from '../../../carriers/whatsapp-cloud/adapter';
+import { answerMetaHandshake, parseWhatsAppWebhook, verifyMetaSignature } from '../../../carriers/whatsapp-cloud/callbacks';
 
 const base = { from: '106540352242922', to: '+1 (650) 555-1234', idempotencyKey: 'msg_01J' };
 

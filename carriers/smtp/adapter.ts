@@ -1,17 +1,8 @@
 import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { NodemailerError } from 'nodemailer';
-import {
-  CarrierError,
-  type CallRequest,
-  type CallbackRequest,
-  type Carrier,
-  type EmailRequest,
-  type NormalizedEvent,
-  type SendResult,
-  type SmsRequest,
-  type WhatsAppRequest,
-} from './types';
+import type { EmailCarrier, EmailRequest } from '../email';
+import { CarrierError, type SendResult } from '../types';
 
 export interface SmtpConfig {
   host: string;
@@ -80,8 +71,8 @@ const domainOf = (address: string): string => {
   return m ? m[1] : 'switchboard.local';
 };
 
-/** E-mail over SMTP with nodemailer; the Message-ID is the provider id. */
-export class SmtpCarrier implements Carrier {
+/** E-mail over SMTP with nodemailer; the Message-ID is the provider id. SMTP has no callbacks (bounces arrive as mail). */
+export class SmtpCarrier implements EmailCarrier {
   readonly provider = 'SMTP' as const;
   private readonly transporter: ReturnType<typeof nodemailer.createTransport>;
 
@@ -125,27 +116,6 @@ export class SmtpCarrier implements Carrier {
     } catch (err) {
       throw classifySmtpError(err);
     }
-  }
-
-  async sendSms(_req: SmsRequest): Promise<SendResult> {
-    throw CarrierError.unsupported('SMTP', 'SMS');
-  }
-
-  async sendWhatsApp(_req: WhatsAppRequest): Promise<SendResult> {
-    throw CarrierError.unsupported('SMTP', 'WhatsApp');
-  }
-
-  async placeCall(_req: CallRequest): Promise<SendResult> {
-    throw CarrierError.unsupported('SMTP', 'voice calls');
-  }
-
-  /** SMTP has no callbacks (bounces arrive as mail); nothing is ever accepted here. */
-  verifyCallback(_req: CallbackRequest): boolean {
-    return false;
-  }
-
-  parseCallback(_req: CallbackRequest): NormalizedEvent[] {
-    return [];
   }
 
   async close(): Promise<void> {

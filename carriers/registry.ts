@@ -1,8 +1,65 @@
-import type { Logger } from '../../lib/logger';
-import { createCarrier, carrierCredentialsSchemas, type CarrierConfigs } from './index';
-import { decryptCredentials, encryptCredentials } from './secrets';
-import { encodeSimulatorEvents, SimulatorCarrier, type SimulatorConfig } from './simulator';
-import { CarrierError, type Carrier, type NormalizedEvent, type ProviderName } from './types';
+import type { Logger } from '../lib/logger';
+import { decryptPhoneCredentials } from './credentials';
+import type { EmailCarrier } from './email';
+import type { Reconcilable, SmsCarrier, WhatsAppCarrier } from './message';
+import { encodeSimulatorEvents } from './simulator/callbacks';
+import { SimulatorCarrier, type SimulatorConfig } from './simulator/adapter';
+import { SmtpCarrier, type SmtpConfig } from './smtp/adapter';
+import { TwilioCarrier, type TwilioConfig } from './twilio/adapter';
+import { CarrierError, type CarrierAdapter, type NormalizedEvent, type ProviderName } from './types';
+import type { VoiceCarrier } from './voice';
+import { WhatsAppCloudCarrier, type WhatsAppCloudConfig } from './whatsapp-cloud/adapter';
+
+/** An adapter with whichever capabilities its provider has; {@link withCapability} asks for one. */
+export type AnyCarrier = CarrierAdapter & Partial<SmsCarrier & WhatsAppCarrier & VoiceCarrier & EmailCarrier & Reconcilable>;
+
+/** What each capability is, by the channel it serves. */
+export interface Capabilities {
+  sms: SmsCarrier;
+  whatsapp: WhatsAppCarrier;
+  voice: VoiceCarrier;
+  email: EmailCarrier;
+}
+
+const METHOD: { [C in keyof Capabilities]: string } = { sms: 'sendSms', whatsapp: 'sendWhatsApp', voice: 'placeCall', email: 'sendEmail' };
+
+/**
+ * The adapter as the capability `channel` needs, or a permanent CarrierError (`unsupported`) when its
+ * provider has none: the one place a sender is matched with a channel, instead of a stub in every adapter.
+ */
+export function withCapability<C extends keyof Capabilities>(carrier: AnyCarrier, channel: C): Capabilities[C] & Partial<Reconcilable> {
+  if (typeof (carrier as unknown as Record<string, unknown>)[METHOD[channel]] !== 'function') {
+    throw new CarrierError({ kind: 'permanent', provider: carrier.provider, code: 'unsupported', message: `${carrier.provider} senders cannot send ${channel}` });
+  }
+  return carrier as unknown as Capabilities[C] & Partial<Reconcilable>;
+}
+
+export interface CarrierConfigs {
+  SIMULATOR: SimulatorConfig;
+  TWILIO: TwilioConfig;
+  WHATSAPP_CLOUD: WhatsAppCloudConfig;
+  SMTP: SmtpConfig;
+}
+
+/**
+ * Builds the adapter for a sender's provider. `config` is the decrypted credentials merged with the worker's
+ * settings (base URLs, timeouts): base URLs come from the environment, never from stored credentials, so a
+ * workspace cannot point the worker's authenticated requests at an arbitrary host.
+ */
+export function createCarrier<P extends ProviderName>(provider: P, config: CarrierConfigs[P]): AnyCarrier {
+  switch (provider) {
+    case 'SIMULATOR':
+      return new SimulatorCarrier(config as SimulatorConfig);
+    case 'TWILIO':
+      return new TwilioCarrier(config as TwilioConfig);
+    case 'WHATSAPP_CLOUD':
+      return new WhatsAppCloudCarrier(config as WhatsAppCloudConfig);
+    case 'SMTP':
+      return new SmtpCarrier(config as SmtpConfig);
+    default:
+      throw new Error(`unknown carrier provider ${String(provider)}`);
+  }
+}
 
 /** The sender columns the registry needs (phones row). */
 export interface SenderRow {
@@ -20,22 +77,19 @@ export interface CarrierRegistryOptions {
   /** The API's public base URL; status callbacks and simulator receipts are addressed there. */
   publicUrl?: string;
   simulatorSecret: string;
-  simulator?: Omit<SimulatorConfig, 'emit' | 'signingSecret'>;
+  simulator?: Omit<SimulatorConfig, 'emit'>;
   logger: Logger;
 }
 
 /** Adapters by sender, built from the worker's config plus each sender's decrypted credentials. */
 export interface CarrierRegistry {
-  forSender(sender: SenderRow): Carrier;
+  forSender(sender: SenderRow): AnyCarrier;
   /** Where the provider should POST status reports for messages sent through it (undefined: no public URL). */
   statusCallbackUrl(provider: ProviderName): string | undefined;
   /** The process-wide simulator (one per worker: its idempotency memory and pending receipts live here). */
   readonly simulator: SimulatorCarrier;
   close(): Promise<void>;
 }
-
-/** Stored credentials are bound to their phone row (AES-GCM associated data = phone id); writers use this. */
-export const encryptPhoneCredentials = (phoneId: string, credentials: unknown, key: string): string => encryptCredentials(credentials, key, phoneId);
 
 const PROVIDERS: ProviderName[] = ['SIMULATOR', 'TWILIO', 'WHATSAPP_CLOUD', 'SMTP'];
 
@@ -50,11 +104,10 @@ export function createCarrierRegistry(opts: CarrierRegistryOptions): CarrierRegi
   };
   const simulator = new SimulatorCarrier({
     ...opts.simulator,
-    signingSecret: opts.simulatorSecret,
     emit,
     onEmitError: (err, event) => opts.logger.warn({ err, event: event.type }, 'simulator receipt not delivered'),
   });
-  const cache = new Map<string, { ciphertext: string; carrier: Carrier }>();
+  const cache = new Map<string, { ciphertext: string; carrier: AnyCarrier }>();
 
   const credentialsOf = <P extends ProviderName>(provider: P, sender: SenderRow) => {
     if (!sender.credentials_encrypted) {
@@ -64,7 +117,7 @@ export function createCarrierRegistry(opts: CarrierRegistryOptions): CarrierRegi
       throw new CarrierError({ kind: 'permanent', provider, code: 'credentials_key_missing', message: 'CREDENTIALS_ENCRYPTION_KEY is not configured' });
     }
     try {
-      return carrierCredentialsSchemas[provider].parse(decryptCredentials(sender.credentials_encrypted, opts.encryptionKeys, sender.id));
+      return decryptPhoneCredentials(provider, { id: sender.id, credentials_encrypted: sender.credentials_encrypted }, opts.encryptionKeys);
     } catch (err) {
       throw new CarrierError({ kind: 'permanent', provider, code: 'credentials_invalid', message: `credentials of sender ${sender.id} cannot be used`, cause: err });
     }
@@ -80,13 +133,13 @@ export function createCarrierRegistry(opts: CarrierRegistryOptions): CarrierRegi
       if (provider === 'SIMULATOR') return simulator;
       const cached = cache.get(sender.id);
       if (cached && cached.ciphertext === sender.credentials_encrypted) return cached.carrier;
-      let carrier: Carrier;
+      let carrier: AnyCarrier;
       if (provider === 'TWILIO') {
-        carrier = createCarrier('TWILIO', { ...credentialsOf('TWILIO', sender), baseUrl: opts.twilioBaseUrl, timeoutMs: opts.timeoutMs } as CarrierConfigs['TWILIO']);
+        carrier = createCarrier('TWILIO', { ...credentialsOf('TWILIO', sender), baseUrl: opts.twilioBaseUrl, timeoutMs: opts.timeoutMs });
       } else if (provider === 'WHATSAPP_CLOUD') {
-        carrier = createCarrier('WHATSAPP_CLOUD', { ...credentialsOf('WHATSAPP_CLOUD', sender), baseUrl: opts.whatsappBaseUrl, timeoutMs: opts.timeoutMs } as CarrierConfigs['WHATSAPP_CLOUD']);
+        carrier = createCarrier('WHATSAPP_CLOUD', { ...credentialsOf('WHATSAPP_CLOUD', sender), baseUrl: opts.whatsappBaseUrl, timeoutMs: opts.timeoutMs });
       } else {
-        carrier = createCarrier('SMTP', credentialsOf('SMTP', sender) as CarrierConfigs['SMTP']);
+        carrier = createCarrier('SMTP', credentialsOf('SMTP', sender));
       }
       cache.set(sender.id, { ciphertext: sender.credentials_encrypted ?? '', carrier });
       return carrier;

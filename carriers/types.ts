@@ -1,6 +1,7 @@
 /**
- * The carrier boundary: one interface every provider adapter implements, the normalized shapes that cross it, and
- * the one typed error adapters throw.
+ * The carrier boundary's shared shapes: providers, send results, the normalized events callbacks turn into, and the
+ * one typed error adapters throw. Each capability has its own interface beside it (message.ts, voice.ts, email.ts,
+ * callbacks.ts); an adapter implements the ones its provider has, and nothing else.
  *
  * Exactly-once towards the provider is made by the caller, not here:
  *   1. the calling activity writes the message row (status `sending`) before calling the adapter;
@@ -20,6 +21,13 @@ export type ProviderName = 'SIMULATOR' | 'TWILIO' | 'WHATSAPP_CLOUD' | 'SMTP';
 
 export type Channel = 'sms' | 'whatsapp' | 'voice' | 'email';
 
+/** What every adapter is: a provider, and sockets or timers to release. */
+export interface CarrierAdapter {
+  readonly provider: ProviderName;
+  /** Releases sockets and timers. */
+  close?(): Promise<void>;
+}
+
 /** Status of an accepted send as the provider reported it in the synchronous response. */
 export type SendStatus = 'queued' | 'sending' | 'sent' | 'delivered';
 
@@ -28,83 +36,6 @@ export interface SendResult {
   status: SendStatus;
   /** The provider's response body, for logging/debugging; never needed downstream. */
   raw?: unknown;
-}
-
-export interface SmsRequest {
-  from: string;
-  to: string;
-  body: string;
-  /** Present and non-empty → MMS. */
-  mediaUrls?: string[];
-  idempotencyKey: string;
-  statusCallbackUrl?: string;
-}
-
-export type WhatsAppMediaType = 'image' | 'video' | 'audio' | 'document';
-
-export interface WhatsAppTemplate {
-  name: string;
-  /** BCP-47-ish code as registered with Meta, e.g. `en_US`. */
-  language: string;
-  /** Passed through as Meta's `components` array (header/body/button parameters). */
-  components?: unknown[];
-}
-
-export interface WhatsAppRequest {
-  /** Sender id: the WhatsApp Cloud phone-number-id, or the sender's E.164 number for Twilio/simulator. */
-  from: string;
-  to: string;
-  kind: 'text' | 'media' | 'template';
-  text?: string;
-  mediaUrl?: string;
-  mediaType?: WhatsAppMediaType;
-  caption?: string;
-  /** Only for `document` media: the file name shown to the recipient. */
-  filename?: string;
-  template?: WhatsAppTemplate;
-  /** Whether WhatsApp should render a link preview for a URL in `text`. */
-  previewUrl?: boolean;
-  idempotencyKey: string;
-  statusCallbackUrl?: string;
-}
-
-export interface CallRequest {
-  from: string;
-  to: string;
-  /** Inline TwiML for the call; exactly one of `twiml` and `url` is required. */
-  twiml?: string;
-  url?: string;
-  statusCallbackUrl?: string;
-  idempotencyKey: string;
-  /** Answering-machine detection: `Enable` (report human/machine) or `DetectMessageEnd`. */
-  machineDetection?: 'Enable' | 'DetectMessageEnd';
-  /** Seconds to let the call ring before giving up (Twilio default 60). */
-  timeoutSec?: number;
-}
-
-export interface EmailRequest {
-  from: string;
-  to: string | string[];
-  subject: string;
-  text?: string;
-  html?: string;
-  replyTo?: string;
-  idempotencyKey: string;
-}
-
-/** A provider's HTTP request to one of our callback URLs, as the API route received it. */
-export interface CallbackRequest {
-  /** The full public URL the provider called (scheme, host, port as configured at the provider, path and query). */
-  url: string;
-  method?: string;
-  /** Header names lower-cased, as Node delivers them. */
-  headers: Record<string, string | string[] | undefined>;
-  /** The exact bytes received; signatures are computed over them, so never a re-serialized body. */
-  rawBody: Buffer | string;
-  /** Query parameters, when the route has them parsed (WhatsApp's GET verification). */
-  params?: Record<string, string | undefined>;
-  /** When the request arrived; used as `occurredAt` when the payload has no timestamp (Twilio messages). */
-  receivedAt?: Date;
 }
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read';
@@ -160,47 +91,6 @@ export interface CallEvent {
 
 export type NormalizedEvent = StatusEvent | InboundEvent | CallEvent;
 
-/** What a callback route answers to a provider's handshake (WhatsApp's GET hub.challenge). */
-export interface HandshakeResponse {
-  status: number;
-  body: string;
-}
-
-/** What a reconciliation lookup asks the provider: "do you already have this message?" (see {@link Carrier.findSent}). */
-export interface FindSentRequest {
-  idempotencyKey: string;
-  channel: 'sms' | 'whatsapp';
-  from: string;
-  to: string;
-  /** The text sent ('' for media-only); providers without a key to search by match on it. */
-  body: string;
-  /** The earliest moment the earlier attempt can have reached the provider (when the row went `sending`). */
-  since: Date;
-}
-
-/** One provider behind one interface. Every method makes at most one provider request and never retries. */
-export interface Carrier {
-  readonly provider: ProviderName;
-  sendSms(req: SmsRequest): Promise<SendResult>;
-  sendWhatsApp(req: WhatsAppRequest): Promise<SendResult>;
-  placeCall(req: CallRequest): Promise<SendResult>;
-  sendEmail(req: EmailRequest): Promise<SendResult>;
-  /** True when the request provably comes from the provider (signature over the exact URL and bytes). */
-  verifyCallback(req: CallbackRequest): boolean;
-  /** Pure: turns a verified callback into normalized events (possibly several, possibly none). */
-  parseCallback(req: CallbackRequest): NormalizedEvent[];
-  /** Answers a subscription handshake if this request is one (undefined otherwise). */
-  answerHandshake?(req: CallbackRequest): HandshakeResponse | undefined;
-  /**
-   * Reconciliation after a crash or an ambiguous failure: the provider's record of a message sent earlier for this
-   * idempotency key, or undefined when it has none. Adapters whose provider cannot be searched (WhatsApp Cloud)
-   * leave it out; callers then rely on {@link CarrierError.ambiguous}. May make a few read-only requests.
-   */
-  findSent?(req: FindSentRequest): Promise<SendResult | undefined>;
-  /** Releases sockets and timers. */
-  close?(): Promise<void>;
-}
-
 export type CarrierErrorKind = 'permanent' | 'transient' | 'rate_limited';
 
 export interface CarrierErrorOptions {
@@ -242,10 +132,6 @@ export class CarrierError extends Error {
     this.retryAfterMs = opts.retryAfterMs;
     this.httpStatus = opts.httpStatus;
     this.ambiguous = opts.ambiguous ?? false;
-  }
-
-  static unsupported(provider: ProviderName, what: string): CarrierError {
-    return new CarrierError({ kind: 'permanent', provider, code: 'unsupported', message: `${provider} does not support ${what}` });
   }
 }
 

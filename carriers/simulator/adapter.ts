@@ -1,21 +1,8 @@
 import crypto from 'node:crypto';
-import { header, rawBodyString } from './http';
-import {
-  CarrierError,
-  type CallEvent,
-  type CallRequest,
-  type CallbackRequest,
-  type Carrier,
-  type Channel,
-  type EmailRequest,
-  type FindSentRequest,
-  type InboundEvent,
-  type NormalizedEvent,
-  type SendResult,
-  type SmsRequest,
-  type StatusEvent,
-  type WhatsAppRequest,
-} from './types';
+import type { EmailCarrier, EmailRequest } from '../email';
+import type { FindSentRequest, Reconcilable, SmsCarrier, SmsRequest, WhatsAppCarrier, WhatsAppRequest } from '../message';
+import { CarrierError, type CallEvent, type Channel, type InboundEvent, type NormalizedEvent, type SendResult, type StatusEvent } from '../types';
+import type { CallRequest, VoiceCarrier } from '../voice';
 
 /*
  * The built-in simulator: accepts sends like a provider, reports receipts and call outcomes later through `emit`,
@@ -69,8 +56,6 @@ export interface SimulatorConfig {
   jitter?: number;
   random?: () => number;
   now?: () => Date;
-  /** Shared secret for signing serialized events (see {@link encodeSimulatorEvents}). */
-  signingSecret?: string;
 }
 
 export interface SimulatorSend {
@@ -121,7 +106,7 @@ const digitsOnly = (phone: string): string => `+${phone.replace(/^whatsapp:/, ''
 type Step = { delayMs: number; event: () => NormalizedEvent };
 
 /** The built-in simulator carrier (default for the demo workspace and for tests). */
-export class SimulatorCarrier implements Carrier {
+export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarrier, EmailCarrier, Reconcilable {
   readonly provider = 'SIMULATOR' as const;
   /** Every send call, including rejected ones and duplicates. */
   readonly sends: SimulatorSend[] = [];
@@ -202,20 +187,6 @@ export class SimulatorCarrier implements Carrier {
   /** Reconciliation: the simulator remembers every accepted idempotency key for the life of the process. */
   async findSent(req: FindSentRequest): Promise<SendResult | undefined> {
     return this.byKey.get(req.idempotencyKey);
-  }
-
-  /** Verifies a simulator callback posted with {@link encodeSimulatorEvents} (`x-simulator-signature`). */
-  verifyCallback(req: CallbackRequest): boolean {
-    if (!this.config.signingSecret) return false;
-    const given = header(req.headers, 'x-simulator-signature');
-    if (!given) return false;
-    const expected = Buffer.from(simulatorSignature(this.config.signingSecret, req.rawBody));
-    const actual = Buffer.from(given);
-    return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
-  }
-
-  parseCallback(req: CallbackRequest): NormalizedEvent[] {
-    return decodeSimulatorEvents(rawBodyString(req.rawBody));
   }
 
   /** Number of receipts/outcomes still scheduled. */
@@ -369,25 +340,4 @@ export class SimulatorCarrier implements Carrier {
   private now(): Date {
     return this.config.now?.() ?? new Date();
   }
-}
-
-export const simulatorSignature = (secret: string, body: Buffer | string): string => crypto.createHmac('sha256', secret).update(body).digest('hex');
-
-/** Serializes events for an HTTP hop to the callback route (JSON body + `x-simulator-signature`). */
-export function encodeSimulatorEvents(events: NormalizedEvent[], secret: string): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify({ events });
-  return { body, headers: { 'content-type': 'application/json', 'x-simulator-signature': simulatorSignature(secret, body) } };
-}
-
-export function decodeSimulatorEvents(body: string): NormalizedEvent[] {
-  let parsed: { events?: unknown };
-  try {
-    parsed = JSON.parse(body) as { events?: unknown };
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(parsed.events)) return [];
-  return parsed.events
-    .filter((e): e is NormalizedEvent & { occurredAt: string } => !!e && typeof e === 'object' && ['status', 'inbound', 'call'].includes((e as { type?: string }).type ?? ''))
-    .map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) }));
 }
