@@ -15,6 +15,7 @@ import { countSegments } from '../domain/sms-segments';
 import { contactVariables, render } from '../domain/template';
 import type { Logger } from '../lib/logger';
 import { toActivityFailure } from '../carriers/failure';
+import type { Activities, BatchInput, BatchResult } from '../workflows/shared/activities';
 import { CarrierError, type SendResult } from '../carriers/types';
 import type { CarrierRegistry } from '../carriers/registry';
 import { callCarrier, createMessagingActivities, messageStatusEventData, startHeartbeat, type Sender } from './messaging';
@@ -26,33 +27,6 @@ export interface CampaignDeps {
   clock?: () => Date;
   /** Base of short links (`<publicUrl>/l/<code>`). */
   publicUrl?: string;
-}
-
-export interface BatchInput {
-  workspaceId: string;
-  campaignId: string;
-  /** The batch number; a retried batch works on the recipients it claimed before. */
-  batch: number;
-  batchSize: number;
-  /** Carrier requests in flight at once within the batch. */
-  concurrency: number;
-  /** Batches of the run in flight at once (they share the horizon). */
-  parallelBatches: number;
-}
-
-export interface BatchResult {
-  claimed: number;
-  sent: number;
-  failed: number;
-  expired: number;
-  /** The campaign's status as the batch saw it (a lost pause/cancel signal is noticed here). */
-  status: CampaignStatus;
-  /**
-   * Only when nothing was claimed: whether pending recipients remain, and when the next claim can take some
-   * (quiet hours). A batch that claimed something answers pending: true without looking (a full scan per batch).
-   */
-  pending: boolean;
-  retryAt: string | null;
 }
 
 /** How far ahead of now a batch reserves sender slots: bounds how long a batch runs, so pause acts within one batch. */
@@ -95,7 +69,7 @@ type Claimed = ClaimedRecipient & { dnc: boolean };
  * - a message left `sending` (the worker died mid-request, or the outcome was ambiguous) is reconciled by the
  *   single-send path (dispatchMessage: Carrier.findSent before any new request), so it is never sent twice.
  */
-export function createCampaignActivities(deps: CampaignDeps) {
+export function createCampaignActivities(deps: CampaignDeps): Pick<Activities, 'prepareCampaign' | 'runCampaignBatch' | 'failCampaignBatch' | 'finishCampaign' | 'createCampaignRun'> {
   const { db, carriers, logger } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const campaigns = campaignsRepo(db);

@@ -5,15 +5,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { jobsRepo } from '../db/repositories/jobs';
 import { contactExportRows } from '../db/repositories/contact-export';
-import type { ActivityDeps } from './index';
-
-/**
- * Spreadsheet programs execute cells that start with these; prefix them so an export is safe to open. Plain
- * numbers (an E.164 phone such as +14155550101) are data, not formulas, and stay as they are.
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
-export const escapeFormula = (value: string): string => (FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value);
+import type { Knex } from 'knex';
+import { escapeFormula } from '../lib/csv';
+import type { Activities } from '../workflows/shared/activities';
 
 const cell = (value: unknown): string =>
   value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : escapeFormula(String(value));
@@ -21,7 +15,7 @@ const cell = (value: unknown): string =>
 export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'whatsapp_phone', 'email', 'note', 'labels', 'blocked', 'opted_out_at', 'custom_fields', 'created_at'];
 
 /** Contact exports: stream matching contacts into a CSV file under the export directory. */
-export function createExportActivities({ db, exportDir }: ActivityDeps) {
+export function createExportActivities({ db, exportDir }: { db: Knex; exportDir: string }): Pick<Activities, 'runContactExport' | 'failJob'> {
   const jobs = jobsRepo(db);
   return {
     /** Writes `<exportDir>/<workspace>/<job>.csv` (rewritten whole on retry, so a retry cannot duplicate rows). */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import type { Logger } from '../lib/logger';
 import type { CarrierRegistry } from '../carriers/registry';
+import type { Logger } from '../lib/logger';
+import type { Activities } from '../workflows/shared/activities';
 import { createCampaignActivities } from './campaigns';
 import { createExportActivities } from './exports';
 import { createMessagingActivities } from './messaging';
@@ -17,14 +18,14 @@ export interface ActivityDeps {
   clock?: () => Date;
   /** Base of campaign short links (`<publicUrl>/l/<code>`). */
   publicUrl?: string;
-  /** Webhook delivery settings; without them the webhook activities refuse to run. */
+  /** Webhook delivery settings (with the injected workflow starter); without them the webhook activities refuse to run. */
   webhooks?: WebhookDeps['webhooks'];
   /** SeaX log export e-mail settings (activities/webhook-exports.ts). */
   logExports?: WebhookExportDeps['logExports'];
 }
 
-/** Every activity, grouped by side effect. */
-export function createActivities(deps: ActivityDeps) {
+/** Every activity of the contract (workflows/shared/activities.ts), grouped by side effect. */
+export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCampaignActivities(deps),
     ...createExportActivities(deps),
@@ -33,5 +34,3 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookExportActivities(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -8,7 +8,7 @@ import { phonesRepo, type PhoneRow } from '../db/repositories/phones';
 import { complianceVerdict, trafficKindOf } from '../domain/compliance';
 import { nextAllowedSendTime } from '../domain/quiet-hours';
 import type { Logger } from '../lib/logger';
-import type { DispatchResult } from '../workflows/send-message';
+import type { DispatchResult } from '../workflows/shared/activities';
 import { toActivityFailure } from '../carriers/failure';
 import type { WhatsAppMediaType } from '../carriers/message';
 import { withCapability, type AnyCarrier, type CarrierRegistry } from '../carriers/registry';

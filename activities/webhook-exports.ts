@@ -9,10 +9,14 @@ import { webhookLogsQuery, type WebhookLogRow } from '../db/repositories/webhook
 import { signExportLink } from '../lib/export-link';
 import { toActivityFailure } from '../carriers/failure';
 import { SmtpCarrier, type SmtpConfig } from '../carriers/smtp/adapter';
-import { escapeFormula } from './exports';
-import type { ActivityDeps } from './index';
+import type { Knex } from 'knex';
+import { escapeFormula } from '../lib/csv';
+import type { Activities } from '../workflows/shared/activities';
 
 export interface WebhookExportDeps {
+  db: Knex;
+  exportDir: string;
+  clock?: () => Date;
   /** SeaX log export settings; without them the export's e-mail step fails the job with the reason. */
   logExports?: {
     /** The relay for the link e-mail (SMTP_URL); undefined when none is configured. */
@@ -90,7 +94,7 @@ export function logExportEmail(lang: LogExportLang, d: { link: string; rows: num
 }
 
 /** SeaX webhook log exports: the workspace's delivery logs as a CSV file, then an e-mail with a signed link to it. */
-export function createWebhookExportActivities({ db, exportDir, clock, logExports }: ActivityDeps) {
+export function createWebhookExportActivities({ db, exportDir, clock, logExports }: WebhookExportDeps): Pick<Activities, 'runWebhookLogExport' | 'emailWebhookLogExport'> {
   const jobs = jobsRepo(db);
   const now = () => clock?.() ?? new Date();
   const mustGet = async (workspaceId: string, jobId: string) => {

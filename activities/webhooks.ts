@@ -6,17 +6,13 @@
  * waits out the back-off durably and makes the later attempts through `attemptWebhookDelivery`. Both paths send
  * through the same code (`sendAttempt`): dialect envelope, signed headers, the 10 s deadline, body truncation.
  */
-import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { webhooksRepo, type AttemptToWrite, type ClaimedDelivery, type SendableDelivery, type SweepWrites } from '../db/repositories/webhooks';
 import { seaxEnvelope, seaxEventBody } from '../domain/seax-events';
 import { signedHeaders, WEBHOOK_TEST_EVENT, zagelyEnvelope } from '../domain/webhooks';
 import type { Logger } from '../lib/logger';
 import { outboundUrlErrorOf, type GuardedFetch } from '../lib/outbound-url';
-import type { AttemptResult } from '../workflows/webhook-delivery';
-import { webhookDeliveryWorkflow } from '../workflows/webhook-delivery';
-import { workflowIds } from '../workflows/shared/ids';
-import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
+import type { Activities, AttemptResult } from '../workflows/shared/activities';
 import { startHeartbeat } from './messaging';
 
 /** Response bodies are logged up to this many bytes. */
@@ -27,14 +23,20 @@ export const SWEEP_CONCURRENCY = 32;
 /** Delivery workflows one sweep starts at once (Temporal round trips). */
 const START_CONCURRENCY = 16;
 
+/**
+ * Starts the retry workflow of a delivery (`webhook-delivery-<id>`): from its first attempt (`attemptsMade` 0), or,
+ * after the sweep's failed first attempt (1), from the wait before the second. A run of the same id that is still
+ * open is replaced (see temporal/starters.ts). Injected by the worker: activities never start workflows themselves.
+ */
+export type StartWebhookRetry = (delivery: { deliveryId: string; workspaceId: string; attemptsMade: 0 | 1 }) => Promise<void>;
+
 export interface WebhookDeps {
   db: Knex;
   logger: Logger;
   clock?: () => Date;
   webhooks?: {
     /** Starts delivery workflows (the dispatcher's sweep). */
-    temporal: Client;
-    taskQueue: string;
+    startRetry: StartWebhookRetry;
     retryScheduleMs: number[];
     maxAttempts: number;
     /** Per-request deadline (Zagely: 10 s). */
@@ -118,7 +120,7 @@ function verdictOf(d: SendableDelivery): 'send' | 'skip' | 'abandon' {
 const ABANDONED_DISABLED = 'subscription_disabled';
 
 /** Activities that dispatch and send webhook deliveries. */
-export function createWebhookActivities(deps: WebhookDeps) {
+export function createWebhookActivities(deps: WebhookDeps): Pick<Activities, 'dispatchWebhookDeliveries' | 'attemptWebhookDelivery'> {
   const { db, logger } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const repo = webhooksRepo(db);
@@ -160,29 +162,6 @@ export function createWebhookActivities(deps: WebhookDeps) {
       status: outcome === 'retry' ? 'pending' : outcome,
       nextAttemptAt: outcome === 'retry' ? new Date(now().getTime() + step.nextDelayMs) : null,
     };
-  }
-
-  /**
-   * Start the delivery workflow of `d`: from its first attempt (`attemptsMade` 0), or, after the sweep's failed
-   * first attempt (1), from the wait before the second. Called while the sweep still holds the row, before it
-   * commits, so a crash never leaves a pending delivery without its workflow. A run of the same id that is still
-   * open is replaced: it is one that ended the delivery's previous round and is closing (a replay came quickly), or
-   * one started by a sweep that then rolled back; either way the new run carries on from the row.
-   */
-  async function startDeliveryWorkflow(d: Pick<SendableDelivery, 'id' | 'workspace_id'>, attemptsMade: 0 | 1): Promise<void> {
-    const c = cfg();
-    await c.temporal.workflow.start(webhookDeliveryWorkflow, {
-      taskQueue: c.taskQueue,
-      workflowId: workflowIds.webhookDelivery(d.id),
-      // A replay runs the same id again once the previous run has closed.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-      args: [{ deliveryId: d.id, workspaceId: d.workspace_id, retryScheduleMs: c.retryScheduleMs, maxAttempts: c.maxAttempts, ...(attemptsMade ? { attemptsMade } : {}) }],
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.workspaceId, value: d.workspace_id },
-        { key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-delivery' },
-      ],
-    });
   }
 
   return {
@@ -229,7 +208,9 @@ export function createWebhookActivities(deps: WebhookDeps) {
               backingOff.add(d.subscription_id);
             }
           });
-          await forEachLimited(toStart, START_CONCURRENCY, ([d, made]) => startDeliveryWorkflow(d, made));
+          // Started while the sweep still holds the rows, before it commits: a crash never leaves a pending delivery
+          // without its workflow.
+          await forEachLimited(toStart, START_CONCURRENCY, ([d, attemptsMade]) => c.startRetry({ deliveryId: d.id, workspaceId: d.workspace_id, attemptsMade }));
           return writes;
         });
       } finally {

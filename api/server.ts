@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
-import { connectTemporal } from '../lib/temporal';
+import { connectTemporal } from '../temporal/client';
 import { createApp } from './app';
 import { loadApiConfig, type ApiConfig } from './config';
 

@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, fetch } from 'undici';
-import { workerConfigSchema } from '../activities/config';
+import { workerConfigSchema } from '../worker/config';
 import { workspaceService } from '../api/services/workspaces';
 import { createDb } from '../db/connection';
 import { eventsRepo } from '../db/repositories/events';

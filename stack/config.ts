@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { apiConfigSchema, type ApiConfig } from '../api/config';
-import { workerConfigSchema, type WorkerConfig } from '../activities/config';
+import { workerConfigSchema, type WorkerConfig } from '../worker/config';
 import { ConfigError, parseEnv } from '../domain/env';
 import { readDemoEnv } from './demo';
 
@@ -18,7 +18,7 @@ const postgresUrl = z
 /**
  * The environment of `npm start` (stack/main.ts). DATABASE_URL and TEMPORAL_ADDRESS switch from the embedded
  * servers to external ones; everything else has a default that works on a fresh machine. The API and the worker
- * read their own variables from the same environment (api/config.ts, activities/config.ts).
+ * read their own variables from the same environment (api/config.ts, worker/config.ts).
  */
 export const stackConfigSchema = z
   .object({

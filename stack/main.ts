@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startWorker, installWorkerRuntime } from '../activities/worker';
+import { startWorker, installWorkerRuntime } from '../worker/main';
 import { startApi } from '../api/server';
 import { createDb, migrateLatest } from '../db/connection';
 import { ConfigError } from '../domain/env';

@@ -11,8 +11,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BatchResult } from '../activities/campaigns';
+import type { Activities, BatchResult } from './shared/activities';
 import { presets } from './shared/activity-options';
 import { workflowIds } from './shared/ids';
 import { SEARCH_ATTRIBUTES } from './shared/search-attributes';

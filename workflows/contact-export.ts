@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './shared/activities';
 import { presets } from './shared/activity-options';
 
 const { runContactExport, failJob } = proxyActivities<Activities>(presets.bulkIo);

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, DispatchResult } from './shared/activities';
 import { presets } from './shared/activity-options';
 
 const { dispatchMessage } = proxyActivities<Activities>(presets.carrierCall);
@@ -17,9 +17,6 @@ export interface SendMessageResult {
   status: string;
   errorCode?: string;
 }
-
-/** What `dispatchMessage` answers: done (with the row's status) or "come back at deferUntil" (quiet hours, reschedule). */
-export type DispatchResult = { status: string; errorCode?: string; deferUntil?: undefined } | { deferUntil: string; status?: undefined };
 
 export const rescheduleSignal = defineSignal<[{ sendAt: string }]>('reschedule');
 export const cancelSignal = defineSignal('cancel');

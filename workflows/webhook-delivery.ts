@@ -1,5 +1,5 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './shared/activities';
 import { presets } from './shared/activity-options';
 
 const { attemptWebhookDelivery } = proxyActivities<Activities>(presets.webhookDelivery);
@@ -21,13 +21,6 @@ export interface WebhookDeliveryInput {
 export interface WebhookDeliveryResult {
   status: 'succeeded' | 'failed' | 'skipped';
   attempts: number;
-}
-
-/** What one attempt answers: the outcome recorded on the delivery row. */
-export interface AttemptResult {
-  /** skipped: the delivery is no longer pending (already done, or its subscription is gone). */
-  outcome: 'succeeded' | 'retry' | 'failed' | 'skipped';
-  attempt: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { condition, continueAsNew, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './shared/activities';
 import { presets } from './shared/activity-options';
 
 const { dispatchWebhookDeliveries } = proxyActivities<Activities>(presets.webhookSweep);

@@ -1,5 +1,5 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './shared/activities';
 import { presets } from './shared/activity-options';
 
 const { runWebhookLogExport, failJob } = proxyActivities<Activities>(presets.bulkIo);

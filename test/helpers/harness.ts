@@ -10,11 +10,11 @@ import type { Knex } from 'knex';
 import { createApp } from '../../api/app';
 import { apiConfigSchema, type ApiConfig } from '../../api/config';
 import { workspaceService, type ProvisionedWorkspace } from '../../api/services/workspaces';
-import { startWorker, type RunningWorker } from '../../activities/worker';
-import { workerConfigSchema } from '../../activities/config';
+import { startWorker, type RunningWorker } from '../../worker/main';
+import { workerConfigSchema } from '../../worker/config';
 import { createDb } from '../../db/connection';
 import { createLogger } from '../../lib/logger';
-import { connectTemporal } from '../../lib/temporal';
+import { connectTemporal } from '../../temporal/client';
 import { ensureDatabase } from '../../stack/databases';
 
 const TEMPLATE_DB = 'switchboard_test_template';

@@ -3,8 +3,8 @@
  * and the worker's environment (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, …) plus TEST_WORKFLOW_BUNDLE.
  * Prints "worker ready" once it polls its task queue, so a test can SIGKILL it at a moment of its choosing.
  */
-import { startWorker } from '../../activities/worker';
-import { loadWorkerConfig } from '../../activities/config';
+import { startWorker } from '../../worker/main';
+import { loadWorkerConfig } from '../../worker/config';
 import { createLogger } from '../../lib/logger';
 
 const config = loadWorkerConfig();

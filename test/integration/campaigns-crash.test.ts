@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { workerConfigSchema } from '../../activities/config';
-import { startWorker, type RunningWorker } from '../../activities/worker';
+import { workerConfigSchema } from '../../worker/config';
+import { startWorker, type RunningWorker } from '../../worker/main';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { insertCarrierPhone, TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';

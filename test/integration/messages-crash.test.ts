@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { encryptPhoneCredentials } from '../../carriers/credentials';
-import { workerConfigSchema } from '../../activities/config';
-import { startWorker, type RunningWorker } from '../../activities/worker';
+import { workerConfigSchema } from '../../worker/config';
+import { startWorker, type RunningWorker } from '../../worker/main';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';

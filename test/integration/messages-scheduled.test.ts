@@ -1,5 +1,5 @@
-import { workerConfigSchema } from '../../activities/config';
-import { startWorker, type RunningWorker } from '../../activities/worker';
+import { workerConfigSchema } from '../../worker/config';
+import { startWorker, type RunningWorker } from '../../worker/main';
 import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';

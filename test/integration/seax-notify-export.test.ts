@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createWebhookExportActivities } from '../../activities/webhook-exports';
 import { exportLinkSecret, signExportLink } from '../../lib/export-link';
-import { createLogger } from '../../lib/logger';
 import { SmtpSink } from '../fakes/smtp-sink';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 
@@ -192,9 +191,7 @@ describe('the export activities run twice', () => {
     await h.temporal.workflow.getHandle(`webhook-log-export-${jobId}`).result();
     const activities = createWebhookExportActivities({
       db: h.db,
-      logger: createLogger('test', 'warn'),
       exportDir: h.config.EXPORT_DIR,
-      carriers: {} as never,
       logExports: { smtp: { host: sink.host, port: sink.port }, from: 'x@switchboard.test', publicUrl: h.url, linkSecret: 'unused-unused-unused', linkTtlSeconds: 60 },
     });
     const file = path.join(h.config.EXPORT_DIR, ws.id, `webhook-logs-${jobId}.csv`);
@@ -211,7 +208,7 @@ describe('the export activities run twice', () => {
     expect(await h.db('jobs').where({ id: jobId }).first()).toMatchObject({ status: 'finished', progress: 100 });
 
     // Without a relay the e-mail step fails for good, saying why (the workflow records it on the job).
-    const unconfigured = createWebhookExportActivities({ db: h.db, logger: createLogger('test', 'warn'), exportDir: h.config.EXPORT_DIR, carriers: {} as never, logExports: { from: 'x@switchboard.test', publicUrl: h.url, linkSecret: 'unused-unused-unused', linkTtlSeconds: 60 } });
+    const unconfigured = createWebhookExportActivities({ db: h.db, exportDir: h.config.EXPORT_DIR, logExports: { from: 'x@switchboard.test', publicUrl: h.url, linkSecret: 'unused-unused-unused', linkTtlSeconds: 60 } });
     const [fresh] = await h.db('jobs').insert({ workspace_id: ws.id, type: 'export_webhook_logs', status: 'processing', params: { email: 'a@example.org', lang: 'en-US' }, result: { file: 'x.csv', rows: 0 } }).returning('id');
     await expect(unconfigured.emailWebhookLogExport({ workspaceId: ws.id, jobId: fresh.id })).rejects.toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP_URL/) });
   });

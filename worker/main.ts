@@ -6,13 +6,11 @@ import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { exportLinkSecret } from '../lib/export-link';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
-import { workflowIds } from '../workflows/shared/ids';
-import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
-import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
+import { workflowStarters } from '../temporal/starters';
 import { createCarrierRegistry, type CarrierRegistry } from '../carriers/registry';
-import { bundleWorkflowsInChild } from './bundle-workflows';
-import { createActivities } from './index';
-import { smtpConfigFromUrl } from './webhook-exports';
+import { bundleWorkflowsInChild } from './bundle';
+import { createActivities } from '../activities/index';
+import { smtpConfigFromUrl } from '../activities/webhook-exports';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 
 export interface RunningWorker {
@@ -47,7 +45,7 @@ export function installWorkerRuntime(opts: { shutdownSignals?: NodeJS.Signals[];
 
 /**
  * Start a Temporal worker for our workflows and activities. `workflowBundlePath` skips bundling (tests bundle once);
- * otherwise the workflows are bundled in a child process (activities/bundle-workflows.ts).
+ * otherwise the workflows are bundled in a child process (worker/bundle.ts).
  */
 export async function startWorker(
   config: WorkerConfig,
@@ -58,12 +56,13 @@ export async function startWorker(
   const db = createDb(config.DATABASE_URL, { pool: { min: 0, max: 20 }, logger });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const carriers = carrierRegistryFromConfig(config, logger);
-  // Activities that start workflows (the webhook dispatcher) need a client beside the worker's native connection.
+  // Activities that start workflows (the webhook dispatcher's sweep) are given starters, over a client beside the
+  // worker's native connection.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const starters = workflowStarters(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
   const webhooks = {
-    temporal: client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    startRetry: ({ deliveryId, workspaceId, attemptsMade }: { deliveryId: string; workspaceId: string; attemptsMade: 0 | 1 }) =>
+      starters.webhookDelivery({ deliveryId, workspaceId, retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE_MS, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, ...(attemptsMade ? { attemptsMade } : {}) }),
     retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE_MS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -85,15 +84,9 @@ export async function startWorker(
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   if (config.WEBHOOK_DISPATCHER_ENABLED) {
-    // Idempotent across workers and restarts: the running dispatcher of this task queue is kept.
-    await client.workflow.start(webhookDispatcherWorkflow, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: workflowIds.webhookDispatcher(config.TEMPORAL_TASK_QUEUE),
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // Sweeps of up to 200 deliveries (first attempts made in bulk), up to 4 in flight at once.
-      args: [{ intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS, batchSize: 200, sweepsInFlight: 4 }],
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.workflowKind, value: 'webhook-dispatcher' }],
-    });
+    // Idempotent across workers and restarts: the running dispatcher of this task queue is kept. Sweeps of up to
+    // 200 deliveries (first attempts made in bulk), up to 4 in flight at once.
+    await starters.webhookDispatcher({ intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS, batchSize: 200, sweepsInFlight: 4 });
   }
   const done = worker.run();
   let closing: Promise<void> | undefined;
