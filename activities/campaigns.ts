@@ -1,13 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { campaignsRepo, type CampaignRow, type ClaimedRecipient } from '../db/repositories/campaigns';
+import { campaignsRepo, type ClaimedRecipient } from '../db/repositories/campaigns';
 import { eventsRepo, type NewEvent } from '../db/repositories/events';
-import type { MessageRow } from '../db/repositories/messages';
 import { phonesRepo } from '../db/repositories/phones';
 import { shortenLinks, type CampaignStatus } from '../domain/campaigns';
 import { complianceVerdict } from '../domain/compliance';
-import { messageEventData } from '../domain/events';
+import { messageEventData } from '../services/events';
 import { effectiveRateLimit, spacedSlots, type RateLimit } from '../domain/pacing';
 import { nextAllowedSendTime } from '../domain/quiet-hours';
 import { DNC_LABEL_NAME } from '../domain/segment';
@@ -19,6 +18,7 @@ import type { Activities, BatchInput, BatchResult } from '../workflows/shared/ac
 import { CarrierError, type SendResult } from '../carriers/types';
 import type { CarrierRegistry } from '../carriers/registry';
 import { callCarrier, createMessagingActivities, messageStatusEventData, startHeartbeat, type Sender } from './messaging';
+import type { CampaignRow, MessageRow } from '../db/rows';
 
 export interface CampaignDeps {
   db: Knex;

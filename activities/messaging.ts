@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { complianceRepo } from '../db/repositories/compliance';
 import { eventsRepo } from '../db/repositories/events';
-import { messagesRepo, type MessageRow, type MessageStatus } from '../db/repositories/messages';
-import { phonesRepo, type PhoneRow } from '../db/repositories/phones';
+import { messagesRepo } from '../db/repositories/messages';
+import { phonesRepo } from '../db/repositories/phones';
 import { complianceVerdict, trafficKindOf } from '../domain/compliance';
 import { nextAllowedSendTime } from '../domain/quiet-hours';
 import type { Logger } from '../lib/logger';
@@ -13,6 +13,7 @@ import { toActivityFailure } from '../carriers/failure';
 import type { WhatsAppMediaType } from '../carriers/message';
 import { withCapability, type AnyCarrier, type CarrierRegistry } from '../carriers/registry';
 import { CarrierError, type SendResult } from '../carriers/types';
+import type { MessageRow, MessageStatus, PhoneRow } from '../db/rows';
 
 export interface MessagingDeps {
   db: Knex;

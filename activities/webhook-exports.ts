@@ -5,13 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { jobsRepo } from '../db/repositories/jobs';
-import { webhookLogsQuery, type WebhookLogRow } from '../db/repositories/webhook-logs';
+import { webhookLogsQuery } from '../db/repositories/webhook-logs';
 import { signExportLink } from '../lib/export-link';
 import { toActivityFailure } from '../carriers/failure';
 import { SmtpCarrier, type SmtpConfig } from '../carriers/smtp/adapter';
 import type { Knex } from 'knex';
 import { escapeFormula } from '../lib/csv';
+import type { LogExportLang, WebhookLogExportParams } from '../services/webhook-log-exports';
 import type { Activities } from '../workflows/shared/activities';
+import type { WebhookLogRow } from '../db/rows';
 
 export interface WebhookExportDeps {
   db: Knex;
@@ -27,16 +29,6 @@ export interface WebhookExportDeps {
     linkSecret: string;
     linkTtlSeconds: number;
   };
-}
-
-export type LogExportLang = 'en-US' | 'zh-TW';
-
-/** The job's params, as the API recorded them (api/services/webhook-log-exports.ts). */
-export interface WebhookLogExportParams {
-  email: string;
-  start_date?: string;
-  end_date?: string;
-  lang: LogExportLang;
 }
 
 /** SMTP_URL → the adapter's settings: smtps:// is implicit TLS (465), smtp:// upgrades with STARTTLS when offered (587). */

@@ -1,7 +1,12 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
-import type { ApiDeps, Ctx, State } from './context';
+import { exportLinkSecret } from '../lib/export-link';
+import { simulatorCallbackSecret } from '../lib/simulator-secret';
+import { createServices } from '../services';
+import { workflowStarters } from '../temporal/starters';
+import type { ApiConfig } from './config';
+import type { ApiDeps, Ctx, RouteDeps, State } from './context';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
@@ -11,8 +16,34 @@ import { adminRoutes } from './routes/admin';
 import { docsRoutes } from './routes/docs';
 import { protectedRouteSpecs, publicRouteSpecs } from './routes';
 
+/** The use cases' settings, from the API's configuration. */
+export const serviceSettings = (config: ApiConfig) => ({
+  campaignTuning: { batchSize: config.CAMPAIGN_BATCH_SIZE, parallelBatches: config.CAMPAIGN_PARALLEL_BATCHES, concurrency: config.CAMPAIGN_CONCURRENCY },
+  exportDir: config.EXPORT_DIR,
+  exportLinkSecret: exportLinkSecret(config),
+  credentialsKey: config.CREDENTIALS_ENCRYPTION_KEY,
+  simulatorSecret: simulatorCallbackSecret(config),
+  whatsappAppSecret: config.WHATSAPP_APP_SECRET,
+  whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN,
+  outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS,
+});
+
+/** What the routes are built from: the use cases over the API's database, Temporal client and configuration. */
+export function routeDeps(api: ApiDeps): RouteDeps {
+  const services = createServices({
+    db: api.db,
+    starters: workflowStarters(api.temporal, api.config.TEMPORAL_TASK_QUEUE),
+    logger: api.logger,
+    clock: api.clock,
+    settings: serviceSettings(api.config),
+  });
+  return { services, config: api.config, logger: api.logger, clock: api.clock };
+}
+
 /** The Koa application: middleware and routers. It never listens; server.ts and tests do. */
-export function createApp(deps: ApiDeps): Koa<State> {
+export function createApp(api: ApiDeps): Koa<State> {
+  const deps = routeDeps(api);
+  const { services } = deps;
   const app = new Koa<State>({ proxy: deps.config.TRUST_PROXY });
   app.use(errorHandler(deps.logger));
   // 'form' for Twilio's callbacks; the raw body stays at ctx.request.rawBody for signature checks.
@@ -28,9 +59,9 @@ export function createApp(deps: ApiDeps): Koa<State> {
   // Everything else needs a key: auth → per-key limits → idempotency → the route.
   const protectedRouter = new Router<unknown, Ctx>();
   mountRoutes(protectedRouter, protectedRouteSpecs(deps));
-  const auth = authenticate(deps.db);
-  const limits = rateLimit(deps.db, deps.clock);
-  const idem = idempotency(deps.db);
+  const auth = authenticate(services.access);
+  const limits = rateLimit(services.access, deps.clock);
+  const idem = idempotency(services.access.idempotency);
   const routes = protectedRouter.routes();
   app.use(async (ctx, next) => {
     const c = ctx as unknown as Ctx;

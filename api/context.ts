@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import type { ParameterizedContext } from 'koa';
 import type { Logger } from '../lib/logger';
+import type { Principal } from '../services/access';
+import type { Services } from '../services';
 import type { ApiConfig } from './config';
 import type { Dialect } from './errors';
 
@@ -15,20 +17,15 @@ export interface ApiDeps {
   clock?: () => Date;
 }
 
-/** Who is calling: set by the auth middleware on every authenticated route. */
-export interface Principal {
-  keyId: string;
-  keyName: string;
-  kind: 'seax' | 'pair';
-  workspaceId: string;
-  /** ISO country used to read phone numbers written without a country code. */
-  defaultCountry: string;
-  abilities: string[];
-  sessionId: string | null;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  limits: { per_minute: number; daily: number; monthly: number };
+/** What route factories are given: the use cases, the configuration, a logger and the clock; never the database. */
+export interface RouteDeps {
+  services: Services;
+  config: ApiConfig;
+  logger: Logger;
+  clock?: () => Date;
 }
+
+export type { Principal };
 
 export interface State {
   requestId: string;

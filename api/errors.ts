@@ -1,4 +1,4 @@
-import type { ZodError } from 'zod';
+import { AppError, InvalidError, type AppErrorKind } from '../services/errors';
 
 /** Which API's conventions a route follows: error shapes and pagination differ between them. */
 export type Dialect = 'seax' | 'zagely';
@@ -7,7 +7,10 @@ export function dialectOf(path: string): Dialect {
   return path.startsWith('/api/v1/workspace/') || path.startsWith('/notify-api/') ? 'seax' : 'zagely';
 }
 
-/** An error a client caused or may act on; rendered per dialect by the error middleware. */
+/**
+ * An error of the HTTP layer itself (authentication, limits, malformed requests, unknown routes), or a use case's
+ * AppError given its status code by {@link toApiError}: the only place 4xx/5xx numbers are chosen.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -15,49 +18,34 @@ export class ApiError extends Error {
     message: string,
     readonly details?: Record<string, unknown>,
     readonly headers: Record<string, string> = {},
+    /** Set for invalid input: every field with its messages. */
+    readonly invalid?: InvalidError,
   ) {
     super(message);
   }
 }
 
-/** Field errors keyed by dotted path, e.g. {"phone_number": ["Not a valid phone number."]}. */
-export type FieldErrors = Record<string, string[]>;
+const STATUS_OF: Record<AppErrorKind, number> = { not_found: 404, invalid: 422, conflict: 409, forbidden: 403, gone: 410, unavailable: 503 };
 
-export class ValidationError extends ApiError {
-  constructor(
-    readonly fieldErrors: FieldErrors,
-    readonly location: 'body' | 'query' | 'path' | 'header' = 'body',
-  ) {
-    super(422, 'validation_failed', firstMessage(fieldErrors), { errors: fieldErrors });
+/** Any thrown value as the ApiError to answer with: use-case errors by kind, body-parser errors by their status, the rest 500. */
+export function toApiError(thrown: unknown): ApiError {
+  if (thrown instanceof ApiError) return thrown;
+  if (thrown instanceof AppError) {
+    return new ApiError(STATUS_OF[thrown.kind], thrown.code, thrown.message, thrown.details, {}, thrown instanceof InvalidError ? thrown : undefined);
   }
-
-  static fromZod(error: ZodError, location: ValidationError['location']): ValidationError {
-    const errors: FieldErrors = {};
-    for (const issue of error.issues) {
-      const field = issue.path.length ? issue.path.map(String).join('.') : location;
-      (errors[field] ??= []).push(describeIssue(field, issue.message));
+  const e = thrown as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e?.status ?? e?.statusCode;
+  // Body-parser and other http-errors that are the client's fault.
+  if (status && status >= 400 && status < 500 && e.expose !== false) {
+    if (status === 400 || e.type === 'entity.parse.failed') {
+      return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
     }
-    return new ValidationError(errors, location);
+    if (status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
+    if (status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+    return new ApiError(status, 'bad_request', e.message ?? 'Bad request.');
   }
-
-  static field(field: string, message: string, location: ValidationError['location'] = 'body'): ValidationError {
-    return new ValidationError({ [field]: [message] }, location);
-  }
+  return new ApiError(500, 'server_error', 'Internal server error. Quote the request_id when contacting support.');
 }
-
-function describeIssue(field: string, message: string): string {
-  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}($|[^A-Za-z0-9_])`, 'i').test(message) ? message : `The ${field} field: ${message}`;
-}
-
-function firstMessage(errors: FieldErrors): string {
-  const first = Object.values(errors)[0];
-  return first?.[0] ?? 'The given data was invalid.';
-}
-
-export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `${what} not found.`);
-export const conflict = (message: string, details?: Record<string, unknown>): ApiError =>
-  new ApiError(409, 'conflict', message, details);
 
 const SEAX_TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -88,12 +76,11 @@ export function renderError(dialect: Dialect, err: ApiError, requestId: string):
     code: err.code,
     request_id: requestId,
   };
-  if (err instanceof ValidationError) {
-    const [field] = Object.keys(err.fieldErrors);
-    body.details = { field, code: 'INVALID_FORMAT', errors: err.fieldErrors };
-    body.detail = Object.entries(err.fieldErrors).flatMap(([f, msgs]) =>
-      msgs.map((msg) => ({ loc: [err.location, ...f.split('.')], msg, type: 'value_error' })),
-    );
+  if (err.invalid) {
+    const { fieldErrors, location } = err.invalid;
+    const [field] = Object.keys(fieldErrors);
+    body.details = { field, code: 'INVALID_FORMAT', errors: fieldErrors };
+    body.detail = Object.entries(fieldErrors).flatMap(([f, msgs]) => msgs.map((msg) => ({ loc: [location, ...f.split('.')], msg, type: 'value_error' })));
   } else {
     if (err.details) body.details = err.details;
     body.detail = err.message;

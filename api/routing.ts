@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Next } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from './context';
-import { ValidationError } from './errors';
+import { InvalidError } from '../services/errors';
 import { requireAbility, workspaceFromPath, type Ability } from './middleware/auth';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -39,9 +39,9 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 
 export const route = <P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec => spec as unknown as RouteSpec;
 
-export function parseWith<T>(schema: z.ZodType<T>, data: unknown, location: ValidationError['location']): T {
+export function parseWith<T>(schema: z.ZodType<T>, data: unknown, location: InvalidError['location']): T {
   const result = schema.safeParse(data);
-  if (!result.success) throw ValidationError.fromZod(result.error, location);
+  if (!result.success) throw InvalidError.fromZod(result.error, location);
   return result.data;
 }
 

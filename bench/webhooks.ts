@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, fetch } from 'undici';
 import { workerConfigSchema } from '../worker/config';
-import { workspaceService } from '../api/services/workspaces';
+import { workspaceService } from '../services/workspaces';
 import { createDb } from '../db/connection';
 import { eventsRepo } from '../db/repositories/events';
 import { webhooksRepo } from '../db/repositories/webhooks';

@@ -3,13 +3,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { ABILITIES } from '../api/middleware/auth';
 import { createKeyBody, createWorkspaceBody, unknownAbilities, unknownAbilityMessage } from '../api/schemas/admin';
-import { keyService } from '../api/services/keys';
-import { workspaceService } from '../api/services/workspaces';
+import { keyService } from '../services/keys';
+import { workspaceService } from '../services/workspaces';
 import { createDb, migrateLatest, type Knex } from '../db/connection';
 import { migrationState } from '../db/migrate';
-import { workspacesRepo, type WorkspaceRow } from '../db/repositories/workspaces';
+import { workspacesRepo } from '../db/repositories/workspaces';
 import { CliConfigError, loadCliConfig, type CliConfig } from './config';
 import { redactUrl } from '../lib/redact';
+import type { WorkspaceRow } from '../db/rows';
 
 /** Where the CLI writes and what it reads: the process's by default, a test's when it calls main() itself. */
 export interface CliIo {

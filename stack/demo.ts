@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { sha256Hex } from '../api/middleware/auth';
-import { keyService } from '../api/services/keys';
-import { workspaceService } from '../api/services/workspaces';
+import { sha256Hex } from '../services/access';
+import { keyService } from '../services/keys';
+import { workspaceService } from '../services/workspaces';
 import { apiKeysRepo } from '../db/repositories/api-keys';
 import { phonesRepo } from '../db/repositories/phones';
-import { workspacesRepo, type WorkspaceRow } from '../db/repositories/workspaces';
+import { workspacesRepo } from '../db/repositories/workspaces';
+import type { WorkspaceRow } from '../db/rows';
 
 export const DEMO_WORKSPACE_NAME = 'Demo workspace';
 

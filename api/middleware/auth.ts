@@ -1,72 +1,27 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
-import type { Knex } from 'knex';
-import { apiKeysRepo, type AuthKeyRow } from '../../db/repositories/api-keys';
+import type { Services } from '../../services';
+import type { Refusal } from '../../services/access';
 import type { Ctx, Principal } from '../context';
 import { ApiError } from '../errors';
 
-export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
-
-const missing = () =>
-  new ApiError(401, 'credentials_missing', 'No credentials were sent: use X-API-Key, or the X-Public-Key and X-Secret-Key pair.');
-const invalid = () => new ApiError(401, 'invalid_credentials', 'Invalid API key.');
-const inactive = () => new ApiError(401, 'key_inactive', 'The API key is disabled or expired.');
+const REFUSED: Record<Refusal, () => ApiError> = {
+  missing: () => new ApiError(401, 'credentials_missing', 'No credentials were sent: use X-API-Key, or the X-Public-Key and X-Secret-Key pair.'),
+  invalid: () => new ApiError(401, 'invalid_credentials', 'Invalid API key.'),
+  inactive: () => new ApiError(401, 'key_inactive', 'The API key is disabled or expired.'),
+};
 
 /**
  * Resolves the caller to a workspace-scoped principal. Accepts a SeaX key (`X-API-Key`, any case, or
  * `Authorization: Bearer`) and a Zagely key pair (`X-Public-Key` + `X-Secret-Key`) on every route: one model
- * serves both dialects. Secrets are compared by hash; the plain values are never stored.
+ * serves both dialects (services/access.ts).
  */
-export function authenticate(db: Knex) {
-  const keys = apiKeysRepo(db);
+export function authenticate(access: Services['access']) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
-    const publicKey = ctx.get('x-public-key');
-    const secretKey = ctx.get('x-secret-key');
     const bearer = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1]?.trim();
-    const apiKey = ctx.get('x-api-key') || bearer;
-
-    let row: AuthKeyRow | undefined;
-    if (publicKey || secretKey) {
-      if (!publicKey || !secretKey) throw missing();
-      row = await keys.findByPublicKey(publicKey);
-      if (!row || !sameHash(sha256Hex(secretKey), row.secret_hash)) throw invalid();
-    } else if (apiKey) {
-      row = await keys.findBySecretHash(sha256Hex(apiKey));
-      if (!row) throw invalid();
-    } else {
-      throw missing();
-    }
-    if (row.revoked_at) throw invalid();
-    if (row.disabled_at || (row.expires_at && row.expires_at.getTime() <= Date.now()) || row.workspace_status !== 'active') {
-      throw inactive();
-    }
-    ctx.state.principal = toPrincipal(row);
+    const result = await access.authenticate({ publicKey: ctx.get('x-public-key'), secretKey: ctx.get('x-secret-key'), apiKey: ctx.get('x-api-key') || bearer });
+    if ('refused' in result) throw REFUSED[result.refused]();
+    ctx.state.principal = result.principal;
     await next();
-  };
-}
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function toPrincipal(row: AuthKeyRow): Principal {
-  return {
-    keyId: row.id,
-    keyName: row.name,
-    kind: row.kind,
-    workspaceId: row.workspace_id,
-    defaultCountry: row.ws_default_country,
-    abilities: row.abilities,
-    sessionId: row.session_id,
-    expiresAt: row.expires_at,
-    lastUsedAt: row.last_used_at,
-    limits: {
-      per_minute: row.rate_limit_per_minute ?? row.ws_rate_limit_per_minute,
-      daily: row.daily_quota ?? row.ws_daily_quota,
-      monthly: row.monthly_quota ?? row.ws_monthly_quota,
-    },
   };
 }
 

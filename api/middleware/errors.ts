@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import type { Logger } from '../../lib/logger';
 import type { Ctx } from '../context';
-import { ApiError, dialectOf, renderError } from '../errors';
+import { ApiError, dialectOf, renderError, toApiError } from '../errors';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -35,20 +35,4 @@ export function errorHandler(logger: Logger) {
       logger.debug({ requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
     }
   };
-}
-
-function toApiError(thrown: unknown): ApiError {
-  if (thrown instanceof ApiError) return thrown;
-  const e = thrown as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
-  const status = e?.status ?? e?.statusCode;
-  // Body-parser and other http-errors that are the client's fault.
-  if (status && status >= 400 && status < 500 && e.expose !== false) {
-    if (status === 400 || e.type === 'entity.parse.failed') {
-      return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
-    }
-    if (status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
-    if (status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
-    return new ApiError(status, 'bad_request', e.message ?? 'Bad request.');
-  }
-  return new ApiError(500, 'server_error', 'Internal server error. Quote the request_id when contacting support.');
 }

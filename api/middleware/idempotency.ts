@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Next } from 'koa';
-import type { Knex } from 'knex';
-import { idempotencyRepo, type IdempotencyRow } from '../../db/repositories/idempotency';
+import type { IdempotencyRow } from '../../db/rows';
+import type { Services } from '../../services';
 import type { Ctx } from '../context';
-import { ApiError, renderError } from '../errors';
+import { ApiError, renderError, toApiError } from '../errors';
 import { principalOf } from './auth';
 
 const KEY_FORMAT = /^[A-Za-z0-9_-]{1,255}$/;
@@ -16,8 +16,7 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  * A duplicate that arrives while the first still runs waits for it (up to `waitMs`) and then answers 409, so the
  * handler never runs twice; the same key with another body is a 422.
  */
-export function idempotency(db: Knex, opts: { waitMs?: number; pollMs?: number } = {}) {
-  const repo = idempotencyRepo(db);
+export function idempotency(repo: Services['access']['idempotency'], opts: { waitMs?: number; pollMs?: number } = {}) {
   const waitMs = opts.waitMs ?? 10_000;
   const pollMs = opts.pollMs ?? 100;
   return async (ctx: Ctx, next: Next): Promise<void> => {
@@ -51,12 +50,13 @@ export function idempotency(db: Knex, opts: { waitMs?: number; pollMs?: number }
 
     try {
       await next();
-    } catch (err) {
+    } catch (thrown) {
       // Our own failures (5xx, unexpected errors) release the key so the client's retry runs again; a client
       // error is the answer to this request, so it is rendered here and stored like a success.
-      if (!(err instanceof ApiError) || err.status >= 500) {
+      const err = toApiError(thrown);
+      if (err.status >= 500) {
         await repo.release(principal.keyId, path, key);
-        throw err;
+        throw thrown;
       }
       ctx.status = err.status;
       ctx.set(err.headers);

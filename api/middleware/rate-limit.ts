@@ -1,6 +1,6 @@
 import type { Next } from 'koa';
-import type { Knex } from 'knex';
-import { nextPeriodStart, periodStarts, usageRepo, type UsagePeriod } from '../../db/repositories/usage';
+import type { UsagePeriod } from '../../db/repositories/usage';
+import type { Services } from '../../services';
 import type { Ctx } from '../context';
 import { ApiError } from '../errors';
 import { principalOf } from './auth';
@@ -15,14 +15,11 @@ const BREACH: Record<UsagePeriod, { code: string; message: string; limit: 'per_m
  * Per-key burst limit and daily/monthly quotas, counted in PostgreSQL. Every authenticated response carries the
  * X-RateLimit-* headers; a breach is a 429 with Retry-After (seconds until the window that is full reopens).
  */
-export function rateLimit(db: Knex, clock: () => Date = () => new Date()) {
-  const usage = usageRepo(db);
+export function rateLimit(access: Services['access'], clock: () => Date = () => new Date()) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const principal = principalOf(ctx);
-    const now = clock();
-    const starts = periodStarts(now);
     const { limits } = principal;
-    const result = await usage.consume(principal.keyId, starts, { minute: limits.per_minute, day: limits.daily, month: limits.monthly });
+    const result = await access.consume(principal);
     const headers = {
       'X-RateLimit-Limit': String(limits.per_minute),
       'X-RateLimit-Remaining': String(Math.max(0, limits.per_minute - result.used.minute)),
@@ -32,7 +29,7 @@ export function rateLimit(db: Knex, clock: () => Date = () => new Date()) {
     ctx.set(headers);
     if (result.exceeded) {
       const breach = BREACH[result.exceeded];
-      const retryAfter = Math.max(1, Math.ceil((nextPeriodStart(result.exceeded, starts).getTime() - now.getTime()) / 1000));
+      const retryAfter = Math.max(1, Math.ceil((result.reopensAt!.getTime() - clock().getTime()) / 1000));
       throw new ApiError(429, breach.code, breach.message, { limit: limits[breach.limit] }, { ...headers, 'Retry-After': String(retryAfter) });
     }
     ctx.state.usage = result.used;

@@ -3,13 +3,9 @@ import type { RouterMiddleware } from '@koa/router';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
 import { z } from 'zod';
-import { apiKeysRepo, type ApiKeyRow } from '../../db/repositories/api-keys';
-import { workspacesRepo, type WorkspaceRow } from '../../db/repositories/workspaces';
-import type { ApiDeps, Ctx } from '../context';
-import { ApiError, notFound } from '../errors';
+import type { RouteDeps, Ctx } from '../context';
+import { ApiError } from '../errors';
 import { mountRoutes, route, type RouteSpec } from '../routing';
-import { keyService } from '../services/keys';
-import { workspaceService } from '../services/workspaces';
 import {
   createdKey,
   createdWorkspace,
@@ -22,6 +18,7 @@ import {
   type KeyView,
   type WorkspaceView,
 } from '../schemas/admin';
+import type { ApiKeyRow, WorkspaceRow } from '../../db/rows';
 
 const PREFIX = '/admin/v1';
 const TAG = 'Admin';
@@ -80,19 +77,9 @@ export function adminAuth(adminToken: string | undefined) {
 // ---- routes ----
 
 /** The operator API as route specs (documented under the Admin tag); they run behind `adminAuth`, never API keys. */
-export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
-  const workspaces = workspacesRepo(db);
-  const keys = apiKeysRepo(db);
-  const existing = async (id: string): Promise<WorkspaceRow> => {
-    const ws = await workspaces.get(id);
-    if (!ws) throw notFound('Workspace');
-    return ws;
-  };
-  const setStatus = async (id: string, status: WorkspaceRow['status']) => {
-    const ws = await workspaces.setStatus(id, status);
-    if (!ws) throw notFound('Workspace');
-    return toWorkspaceView(ws);
-  };
+export function adminRouteSpecs({ services }: RouteDeps): RouteSpec[] {
+  const { workspaces, keys } = services;
+  const setStatus = async (id: string, status: WorkspaceRow['status']) => toWorkspaceView(await workspaces.setStatus(id, status));
 
   return [
     route({
@@ -106,7 +93,7 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
       status: 201,
       response: createdWorkspace,
       handler: async (_ctx, { body }) => {
-        const p = await workspaceService(db).provision(body);
+        const p = await workspaces.provision(body);
         return { id: p.workspace.id, name: p.workspace.name, api_key: p.api_key, public_key: p.public_key, secret_key: p.secret_key };
       },
     }),
@@ -126,8 +113,8 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
       params: workspaceIdParams,
       response: workspaceView.extend({ keys: z.array(keyView) }),
       handler: async (_ctx, { params }) => {
-        const ws = await existing(params.id);
-        return { ...toWorkspaceView(ws), keys: (await keys.list(ws.id)).map(toKeyView) };
+        const ws = await workspaces.get(params.id);
+        return { ...toWorkspaceView(ws), keys: (await workspaces.keysOf(ws.id)).map(toKeyView) };
       },
     }),
     route({
@@ -140,9 +127,7 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
       body: patchWorkspaceBody,
       response: workspaceView,
       handler: async (_ctx, { params, body }) => {
-        const ws = await workspaces.setLimits(params.id, body);
-        if (!ws) throw notFound('Workspace');
-        return toWorkspaceView(ws);
+        return toWorkspaceView(await workspaces.setLimits(params.id, body));
       },
     }),
     route({
@@ -176,7 +161,7 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
       status: 201,
       response: createdKey,
       handler: async (_ctx, { params, body }) => {
-        const ws = await existing(params.id);
+        const ws = await workspaces.get(params.id);
         const own = {
           rate_limit_per_minute: body.rate_limit_per_minute ?? null,
           daily_quota: body.daily_quota ?? null,
@@ -184,10 +169,10 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
           expires_at: body.expires_at ? new Date(body.expires_at) : null,
         };
         if (body.kind === 'pair') {
-          const pair = await keyService(db).createPair(ws.id, { name: body.name, abilities: body.abilities, ...own });
+          const pair = await keys.createPair(ws.id, { name: body.name, abilities: body.abilities, ...own });
           return { ...toKeyView(pair.row), secret_key: pair.secretKey };
         }
-        const seax = await keyService(db).resetSeaxKey(ws.id, body.name, undefined, own);
+        const seax = await keys.resetSeaxKey(ws.id, body.name, undefined, own);
         return { ...toKeyView(seax.row), api_key: seax.apiKey };
       },
     }),
@@ -195,7 +180,7 @@ export function adminRouteSpecs({ db }: ApiDeps): RouteSpec[] {
 }
 
 /** Operator API under /admin/v1, guarded by ADMIN_TOKEN. */
-export function adminRoutes(router: Router<unknown, Ctx>, deps: ApiDeps): void {
+export function adminRoutes(router: Router<unknown, Ctx>, deps: RouteDeps): void {
   // Router middleware on the prefix runs only for matched admin routes, before their input is parsed.
   router.use(PREFIX, adminAuth(deps.config.ADMIN_TOKEN) as unknown as RouterMiddleware<unknown, Ctx>);
   mountRoutes(router, adminRouteSpecs(deps));

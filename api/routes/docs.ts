@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiDeps, Ctx } from '../context';
-import { notFound } from '../errors';
+import type { RouteDeps, Ctx } from '../context';
+import { notFound } from '../../services/errors';
 import { buildOpenApiDocument, type RouteGroup } from '../openapi';
 import { adminRouteSpecs } from './admin';
 import { protectedRouteSpecs, publicRouteSpecs } from './index';
@@ -53,7 +53,7 @@ const PAGE = `<!doctype html>
 `;
 
 /** Every route group as it exists now; admin routes are listed only when the admin API is enabled. */
-export function routeGroups(deps: ApiDeps): RouteGroup[] {
+export function routeGroups(deps: RouteDeps): RouteGroup[] {
   return [
     { access: 'public', specs: publicRouteSpecs(deps) },
     { access: 'key', specs: protectedRouteSpecs(deps) },
@@ -62,7 +62,7 @@ export function routeGroups(deps: ApiDeps): RouteGroup[] {
 }
 
 /** `/openapi.json` and the `/docs` page (Swagger UI served from swagger-ui-dist, no CDN). */
-export function docsRoutes(router: Router<unknown, Ctx>, deps: ApiDeps): void {
+export function docsRoutes(router: Router<unknown, Ctx>, deps: RouteDeps): void {
   // Built on first request, from the route specs that exist then, and cached for the life of the process.
   let document: string | undefined;
   const openApiJson = (): string =>

@@ -1,4 +1,4 @@
-import type { ApiDeps } from '../context';
+import type { RouteDeps } from '../context';
 import type { RouteSpec } from '../routing';
 import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
@@ -26,12 +26,12 @@ import { zagelyTemplateRoutes } from './zagely/templates';
 import { zagelyWebhookRoutes } from './zagely/webhooks';
 
 /** Routes that need no key. */
-export function publicRouteSpecs(deps: ApiDeps): RouteSpec[] {
+export function publicRouteSpecs(deps: RouteDeps): RouteSpec[] {
   return [...healthRoutes(deps), ...linkRoutes(deps), ...carrierCallbackRoutes(deps), ...simulatorRoutes(deps), ...seaxNotifyExportDownloadRoutes(deps)];
 }
 
 /** Every authenticated route of both dialects. */
-export function protectedRouteSpecs(deps: ApiDeps): RouteSpec[] {
+export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
   return [
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),

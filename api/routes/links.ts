@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { campaignsRepo } from '../../db/repositories/campaigns';
-import type { ApiDeps } from '../context';
-import { notFound } from '../errors';
+import type { RouteDeps } from '../context';
 import { route } from '../routing';
 
 /** Campaign short links (enable_link_shortening): public, no key. */
-export function linkRoutes({ db }: ApiDeps) {
-  const campaigns = campaignsRepo(db);
+export function linkRoutes({ services }: RouteDeps) {
+  const { campaigns } = services;
   return [
     route({
       method: 'get',
@@ -15,8 +13,7 @@ export function linkRoutes({ db }: ApiDeps) {
       summary: 'Follow a campaign short link (302 to the original URL; the first click per recipient counts as clicked)',
       params: z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) }),
       handler: async (ctx, { params }) => {
-        const url = await campaigns.click(params.code);
-        if (!url) throw notFound('Link');
+        const url = await campaigns.followLink(params.code);
         ctx.status = 302;
         ctx.redirect(url);
       },

@@ -1,4 +1,4 @@
-import type { MessageRow } from '../../db/repositories/messages';
+import type { MessageRow } from '../../db/rows';
 
 type ListedMessage = MessageRow & { contact_name?: string | null; contact_phone?: string | null; phone_name?: string | null };
 

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { periodStarts, usageRepo } from '../../db/repositories/usage';
-import type { ApiDeps } from '../context';
+import type { RouteDeps } from '../context';
 import { principalOf } from '../middleware/auth';
 import { route } from '../routing';
 
 /** `GET /api/v1/health`: unauthenticated liveness; 200 while the database answers, 503 otherwise. */
-export function healthRoutes({ db }: ApiDeps) {
+export function healthRoutes({ services }: RouteDeps) {
   return [
     route({
       method: 'get',
@@ -16,21 +15,16 @@ export function healthRoutes({ db }: ApiDeps) {
       errors: [503],
       handler: async (ctx) => {
         const timestamp = new Date().toISOString();
-        try {
-          await db.raw('SELECT 1');
-          return { data: { status: 'ok', timestamp } };
-        } catch {
-          ctx.status = 503;
-          ctx.body = { data: { status: 'unavailable', timestamp } };
-        }
+        if (await services.access.databaseUp()) return { data: { status: 'ok', timestamp } };
+        ctx.status = 503;
+        ctx.body = { data: { status: 'unavailable', timestamp } };
       },
     }),
   ];
 }
 
 /** `GET /api/v1/me`: the calling key, its abilities, limits and usage. */
-export function meRoutes({ db }: ApiDeps) {
-  const usage = usageRepo(db);
+export function meRoutes({ services }: RouteDeps) {
   return [
     route({
       method: 'get',
@@ -39,7 +33,7 @@ export function meRoutes({ db }: ApiDeps) {
       summary: 'The current API key with abilities, limits and usage',
       handler: async (ctx) => {
         const p = principalOf(ctx);
-        const used = ctx.state.usage ?? (await usage.current(p.keyId, periodStarts(new Date())));
+        const used = ctx.state.usage ?? (await services.access.usageOf(p.keyId));
         return {
           data: {
             id: p.keyId,

@@ -1,32 +1,5 @@
 import type { Knex } from 'knex';
-
-export interface ApiKeyRow {
-  id: string;
-  workspace_id: string;
-  kind: 'seax' | 'pair';
-  name: string;
-  public_key: string | null;
-  secret_hash: string;
-  abilities: string[];
-  session_id: string | null;
-  rate_limit_per_minute: number | null;
-  daily_quota: number | null;
-  monthly_quota: number | null;
-  expires_at: Date | null;
-  disabled_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-  created_at: Date;
-}
-
-/** A key joined with its workspace's status and default limits: what authentication needs in one read. */
-export interface AuthKeyRow extends ApiKeyRow {
-  workspace_status: string;
-  ws_rate_limit_per_minute: number;
-  ws_daily_quota: number;
-  ws_monthly_quota: number;
-  ws_default_country: string;
-}
+import type { ApiKeyRow, AuthKeyRow } from '../rows';
 
 const authColumns = [
   'k.*',

@@ -1,43 +1,5 @@
 import type { Knex } from 'knex';
-
-export type AutoReplyOrigin = 'seax_keyword' | 'zagely_automation';
-export type TriggerType = 'keyword' | 'welcome' | 'away' | 'fallback';
-export type MatchMode = 'exact' | 'contains' | 'fuzzy';
-
-export interface AutoReplyRow {
-  id: string;
-  workspace_id: string;
-  phone_id: string | null;
-  origin: AutoReplyOrigin;
-  name: string;
-  channel: string;
-  trigger_type: TriggerType;
-  trigger_value: string | null;
-  match_mode: MatchMode;
-  response_content: string | null;
-  response_media_url: string | null;
-  response_buttons: unknown[];
-  conditions: Record<string, unknown>;
-  priority: number;
-  is_active: boolean;
-  enabled_contact_label: boolean;
-  keep_dnc_label_only: boolean;
-  contact_label_ids: string[];
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface AutoReplyLogRow {
-  id: string;
-  workspace_id: string;
-  /** Null for the SeaX phone-level generic reply. */
-  auto_reply_id: string | null;
-  inbound_message_id: string | null;
-  reply_message_id: string | null;
-  contact_id: string | null;
-  matched_text: string | null;
-  created_at: Date;
-}
+import type { AutoReplyLogRow, AutoReplyOrigin, AutoReplyRow, TriggerType } from '../rows';
 
 export type NewAutoReply = Pick<AutoReplyRow, 'workspace_id' | 'origin' | 'name'> & Partial<Omit<AutoReplyRow, 'id' | 'created_at' | 'updated_at'>>;
 export type AutoReplyPatch = Partial<Omit<AutoReplyRow, 'id' | 'workspace_id' | 'origin' | 'created_at' | 'updated_at'>>;

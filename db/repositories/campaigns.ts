@@ -1,56 +1,8 @@
 import type { Knex } from 'knex';
 import type { CampaignChannel, CampaignStatus } from '../../domain/campaigns';
 import type { SegmentFilter } from '../../domain/segment';
-import type { ContactRow } from './contacts';
-import type { MessageRow, MessageStatus } from './messages';
 import { segmentQuery } from './segments';
-
-export interface Recurrence {
-  /** A cron expression (5 fields), or */
-  cron?: string;
-  /** a fixed interval in seconds. */
-  interval_seconds?: number;
-  /** IANA zone the cron expression is read in (default UTC). */
-  timezone?: string;
-  /** No runs after this instant (ISO). */
-  end_at?: string;
-}
-
-export interface CampaignRow {
-  id: string;
-  workspace_id: string;
-  dialect: 'seax' | 'zagely';
-  name: string;
-  channel: CampaignChannel;
-  message: string;
-  media_urls: string[];
-  buttons: unknown[] | null;
-  phone_ids: string[];
-  audience: SegmentFilter;
-  target_type: string | null;
-  target_filters: Record<string, unknown> | null;
-  status: CampaignStatus;
-  start_time: Date | null;
-  end_time: Date | null;
-  enable_link_shortening: boolean;
-  attach_contact_label_ids: string[];
-  recurrence: Recurrence | null;
-  recurrence_paused: boolean;
-  parent_id: string | null;
-  run_number: number | null;
-  run_key: string | null;
-  job_id: string;
-  workflow_id: string | null;
-  target_contact_count: number | null;
-  excluded_count: number | null;
-  started_at: Date | null;
-  paused_at: Date | null;
-  completed_at: Date | null;
-  canceled_at: Date | null;
-  labels_attached_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { CampaignLogRow, CampaignRow, ContactRow, MessageRow, MessageStatus } from '../rows';
 
 export type NewCampaign = Pick<CampaignRow, 'workspace_id' | 'dialect' | 'name' | 'channel' | 'message' | 'phone_ids' | 'audience' | 'status'> &
   Partial<Pick<CampaignRow, 'media_urls' | 'buttons' | 'target_type' | 'target_filters' | 'start_time' | 'end_time' | 'enable_link_shortening' | 'attach_contact_label_ids' | 'recurrence' | 'parent_id' | 'run_number' | 'run_key'>>;
@@ -117,6 +69,17 @@ export function campaignsRepo(db: Knex) {
     /** Compare-and-set: change the campaign only while its status is one of `from`; undefined otherwise. */
     update: async (workspaceId: string, id: string, from: CampaignStatus[], patch: Partial<CampaignRow>, trx: Knex = db): Promise<CampaignRow | undefined> =>
       (await trx('campaigns').where({ workspace_id: workspaceId, id }).whereIn('status', from).update({ ...toDb(patch), updated_at: trx.fn.now() }).returning('*'))[0],
+
+    setWorkflowId: (workspaceId: string, id: string, workflowId: string) => db('campaigns').where({ workspace_id: workspaceId, id }).update({ workflow_id: workflowId }),
+
+    /** How many recipients an audience gives right now (reachable, one per address of the channel). */
+    async countAudience(workspaceId: string, channel: CampaignChannel, audience: SegmentFilter): Promise<number> {
+      const address = channel === 'whatsapp' ? "COALESCE(NULLIF(c.whatsapp_phone, ''), c.phone)" : 'c.phone';
+      const row = await segmentQuery(db, workspaceId, { ...audience, reachableOnly: true })
+        .whereRaw(`COALESCE(${address}, '') <> ''`)
+        .first(db.raw(`count(DISTINCT ${address})::int AS n`));
+      return Number(row?.n ?? 0);
+    },
 
     delete: async (workspaceId: string, id: string, from: CampaignStatus[]): Promise<boolean> =>
       (await db('campaigns').where({ workspace_id: workspaceId, id }).whereIn('status', from).delete()) > 0,
@@ -360,23 +323,4 @@ export function campaignsRepo(db: Knex) {
 
     setPacer: (trx: Knex, phoneId: string, nextAtMs: number) => trx('sender_pacers').where({ phone_id: phoneId }).update({ next_at_ms: nextAtMs }),
   };
-}
-
-export interface CampaignLogRow {
-  seq: number;
-  message_id: string;
-  contact_id: string;
-  phone: string;
-  phone_id: string;
-  contact_name: string | null;
-  status: string;
-  message_row_id: string | null;
-  content: string | null;
-  provider_message_id: string | null;
-  sent_at: Date | null;
-  delivered_at: Date | null;
-  read_at: Date | null;
-  failed_at: Date | null;
-  error_code: string | null;
-  error_message: string | null;
 }

@@ -1,11 +1,5 @@
 import type { Knex } from 'knex';
-import type { PhoneRow } from './phones';
-
-/** A sender phone as carrier code sees it: with its provider's sender id and encrypted credentials. */
-export interface CarrierPhoneRow extends PhoneRow {
-  credentials_encrypted: string | null;
-  provider_sender_id: string | null;
-}
+import type { CarrierPhoneRow } from '../rows';
 
 /**
  * Cross-workspace phone lookups for carrier callbacks, which arrive without a workspace: the provider names our

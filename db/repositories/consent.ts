@@ -1,19 +1,5 @@
 import type { Knex } from 'knex';
-
-export type ConsentAction = 'opt_out' | 'opt_in' | 'block' | 'unblock';
-export type ConsentSource = 'api' | 'keyword' | 'import' | 'admin' | 'system';
-
-export interface ConsentEventRow {
-  id: string;
-  workspace_id: string;
-  contact_id: string;
-  phone: string | null;
-  action: ConsentAction;
-  source: ConsentSource;
-  actor: string | null;
-  detail: Record<string, unknown>;
-  created_at: Date;
-}
+import type { ConsentEventRow } from '../rows';
 
 /** The consent and opt-out audit trail: append-only (a trigger refuses updates and deletes). */
 export function consentRepo(db: Knex) {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { SegmentFilter } from '../../domain/segment';
-import type { ContactRow } from './contacts';
 import { countSegment, segmentQuery } from './segments';
+import type { ContactRow } from '../rows';
 
 export type ContactOrderColumn = 'name' | 'phone' | 'created_at' | 'updated_at' | 'whatsapp_phone' | 'email';
 /** Sort keys in priority order. */

@@ -1,34 +1,7 @@
 import type { Knex } from 'knex';
-
-export interface ContactRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  phone: string | null;
-  whatsapp_phone: string | null;
-  email: string | null;
-  note: string | null;
-  custom_fields: Record<string, unknown>;
-  timezone: string | null;
-  blocked: boolean;
-  opted_out_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { ContactMessageRow, ContactRow } from '../rows';
 
 export type ContactFields = Partial<Pick<ContactRow, 'name' | 'phone' | 'whatsapp_phone' | 'email' | 'note' | 'custom_fields' | 'timezone'>>;
-
-/** A message as the contact view lists it. */
-export interface ContactMessageRow {
-  id: string;
-  channel: string;
-  direction: 'inbound' | 'outbound';
-  content_type: string;
-  content: string | null;
-  status: string;
-  phone_id: string | null;
-  created_at: Date;
-}
 
 /** Thrown when a phone number is already used by another contact of the workspace. */
 export class DuplicatePhoneError extends Error {

@@ -1,18 +1,5 @@
 import type { Knex } from 'knex';
-import type { MessageRow } from './messages';
-
-export interface ConversationRow {
-  id: string;
-  workspace_id: string;
-  contact_id: string;
-  phone_id: string | null;
-  channel: 'sms' | 'whatsapp' | 'email';
-  status: 'open' | 'ended';
-  last_message_at: Date | null;
-  ended_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { ConversationRow, MessageRow } from '../rows';
 
 /** A conversation with its contact's and sender's names (the API list item). */
 export type ListedConversation = ConversationRow & { contact_name: string | null; contact_phone: string | null; phone_name: string | null };

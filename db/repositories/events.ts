@@ -1,16 +1,6 @@
 import type { Knex } from 'knex';
 import { fanOutDeliveries } from './webhooks';
-
-export interface EventRow {
-  id: string;
-  seq: number;
-  workspace_id: string;
-  type: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  data: Record<string, unknown>;
-  occurred_at: Date;
-}
+import type { EventRow } from '../rows';
 
 export type NewEvent = Pick<EventRow, 'workspace_id' | 'type' | 'data'> & Partial<Pick<EventRow, 'subject_type' | 'subject_id' | 'occurred_at'>>;
 

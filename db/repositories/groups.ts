@@ -1,25 +1,7 @@
 import type { Knex } from 'knex';
 import type { SegmentFilter } from '../../domain/segment';
 import { segmentQuery } from './segments';
-
-/** Filters of a dynamic group, stored as sent (dates as the client wrote them). */
-export interface GroupFilters {
-  tags?: string[];
-  custom_fields?: Record<string, string | number | boolean>;
-  created_from?: string;
-  created_to?: string;
-}
-
-export interface GroupRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  type: 'static' | 'dynamic';
-  description: string | null;
-  filters: GroupFilters | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { GroupRow } from '../rows';
 
 export type NewGroup = Pick<GroupRow, 'name' | 'type'> & Partial<Pick<GroupRow, 'description' | 'filters'>>;
 export type GroupPatch = Partial<Pick<GroupRow, 'name' | 'description' | 'filters'>>;

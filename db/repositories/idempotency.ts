@@ -1,17 +1,5 @@
 import type { Knex } from 'knex';
-
-export interface IdempotencyRow {
-  api_key_id: string;
-  path: string;
-  key: string;
-  method: string;
-  request_hash: string;
-  state: 'in_progress' | 'completed';
-  response_status: number | null;
-  response_body: string | null;
-  response_headers: Record<string, string> | null;
-  created_at: Date;
-}
+import type { IdempotencyRow } from '../rows';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 

@@ -1,21 +1,5 @@
 import type { Knex } from 'knex';
-
-export interface JobRow {
-  id: string;
-  workspace_id: string;
-  type: string;
-  status: 'pending' | 'processing' | 'finished' | 'failed';
-  progress: number;
-  total_items: number;
-  processed_items: number;
-  failed_items: number;
-  params: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  error_report: Record<string, unknown> | null;
-  workflow_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { JobRow } from '../rows';
 
 /** Generic async job records (imports, exports, campaign dispatch), always scoped by workspace. */
 export function jobsRepo(db: Knex) {

@@ -1,20 +1,18 @@
 import type { Knex } from 'knex';
-
-export interface LabelRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  color: string;
-  description: string | null;
-  is_system: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { LabelRow } from '../rows';
 
 /** Contact labels (a Zagely "tag" is a label, matched by name, case-insensitively). */
 export function labelsRepo(db: Knex) {
   const scoped = (workspaceId: string, trx: Knex = db) => trx('labels').where({ workspace_id: workspaceId });
   return {
+    /** The workspace's labels with one of these ids or (lower-cased) names. */
+    byIdsOrNames: (workspaceId: string, ids: string[], lowerNames: string[]): Promise<Pick<LabelRow, 'id' | 'name' | 'is_system'>[]> =>
+      scoped(workspaceId)
+        .andWhere((q) => {
+          q.whereRaw('lower(name) = ANY(?::text[])', [lowerNames]);
+          if (ids.length) q.orWhereIn('id', ids);
+        })
+        .select('id', 'name', 'is_system'),
     list: (workspaceId: string): Promise<LabelRow[]> => scoped(workspaceId).orderBy([{ column: 'is_system', order: 'desc' }, { column: 'name' }]),
     /** A page of the workspace's labels (system labels first, then by name, ties by id), `limit` undefined for all. */
     async page(workspaceId: string, opts: { limit?: number; offset: number }): Promise<{ rows: LabelRow[]; total: number }> {

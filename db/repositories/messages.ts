@@ -1,50 +1,5 @@
 import type { Knex } from 'knex';
-import { messageEventData } from '../../domain/events';
-import type { ContactRow } from './contacts';
-import { eventsRepo } from './events';
-
-export type MessageStatus =
-  | 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read' | 'received' | 'canceled' | 'expired';
-
-export interface MessageRow {
-  id: string;
-  workspace_id: string;
-  channel: 'sms' | 'mms' | 'whatsapp' | 'email';
-  direction: 'outbound' | 'inbound';
-  sender_type: 'CUSTOMER' | 'AGENT' | 'BOT' | 'SYSTEM';
-  content_type: string;
-  phone_id: string | null;
-  contact_id: string | null;
-  conversation_id: string | null;
-  campaign_id: string | null;
-  api_key_id: string | null;
-  from_address: string;
-  to_address: string;
-  content: string | null;
-  media_urls: string[];
-  template: Record<string, unknown> | null;
-  is_marketing: boolean;
-  status: MessageStatus;
-  provider: string | null;
-  provider_message_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  encoding: string | null;
-  segments: number | null;
-  send_at: Date | null;
-  queued_at: Date | null;
-  sending_at: Date | null;
-  sent_at: Date | null;
-  delivered_at: Date | null;
-  undelivered_at: Date | null;
-  failed_at: Date | null;
-  read_at: Date | null;
-  received_at: Date | null;
-  canceled_at: Date | null;
-  workflow_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { MessageRow, MessageStatus } from '../rows';
 
 /** Statuses a carrier callback can report, in the order a message moves through them. */
 export const CALLBACK_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read'] as const;
@@ -80,25 +35,12 @@ export interface StatusChange {
 /** Messages, always scoped by workspace, except lookups by provider id for callbacks (the provider id is unique). */
 export function messagesRepo(db: Knex) {
   return {
-    /**
-     * Insert a message. An outbound one also records its `message.new` event in the same transaction (a savepoint
-     * when `trx` already is one), so the event exists exactly when the row does, whichever path created it.
-     */
+    /** Insert a message (the caller records its event in the same transaction: services/messages.ts). */
     async insert(row: Partial<MessageRow> & Pick<MessageRow, 'workspace_id' | 'channel' | 'direction' | 'from_address' | 'to_address' | 'status'>, trx: Knex = db): Promise<MessageRow> {
-      const write = async (t: Knex): Promise<MessageRow> => {
-        const [msg] = (await t('messages')
-          .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
-          .returning('*')) as MessageRow[];
-        if (msg.direction === 'outbound') {
-          const contact: ContactRow | undefined = msg.contact_id ? await t('contacts').where({ id: msg.contact_id }).first() : undefined;
-          await eventsRepo(db).record(
-            { workspace_id: msg.workspace_id, type: 'message.new', subject_type: 'message', subject_id: msg.id, data: messageEventData(msg, contact) },
-            t,
-          );
-        }
-        return msg;
-      };
-      return row.direction === 'outbound' ? trx.transaction(write) : write(trx);
+      const [msg] = (await trx('messages')
+        .insert({ ...row, media_urls: JSON.stringify(row.media_urls ?? []), template: row.template ? JSON.stringify(row.template) : null })
+        .returning('*')) as MessageRow[];
+      return msg;
     },
 
     /**

@@ -1,46 +1,5 @@
 import type { Knex } from 'knex';
-
-export interface PhoneCapability {
-  sms: boolean;
-  mms: boolean;
-  voice: boolean;
-  fax: boolean;
-  whatsapp: boolean;
-  whatsapp_business_platform: boolean;
-}
-
-export interface PhoneRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  phone: string;
-  country: string;
-  type: 'LOCAL' | 'TOLL_FREE' | 'SHORT_CODE';
-  source: string;
-  phone_capability: PhoneCapability;
-  is_default: boolean;
-  enabled: boolean;
-  is_owned: boolean;
-  generic_reply_message: string | null;
-  dnc_reply_message: string | null;
-  enabled_generic_reply: boolean;
-  enabled_dnc_reply: boolean;
-  enabled_recipient: boolean;
-  call_recipient: Record<string, unknown> | null;
-  sms_recipient: Record<string, unknown> | null;
-  wabp_recipient: Record<string, unknown> | null;
-  whatsapp_business_account_phone_id: string | null;
-  whatsapp_status: string | null;
-  status: string;
-  /** AES-256-GCM ciphertext bound to the phone id (carriers/registry.ts); never returned by the API. */
-  credentials_encrypted?: string | null;
-  /** The provider's own id for the sender (the WhatsApp Cloud phone-number-id); inbound callbacks are matched on it. */
-  provider_sender_id?: string | null;
-  daily_limit: number | null;
-  warmup_enabled: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { PhoneCapability, PhoneRow } from '../rows';
 
 export type NewPhone = Pick<PhoneRow, 'workspace_id' | 'name' | 'phone'> & Partial<Omit<PhoneRow, 'id' | 'created_at' | 'updated_at'>>;
 
@@ -87,6 +46,9 @@ export function phonesRepo(db: Knex) {
       });
     },
     get: (workspaceId: string, id: string): Promise<PhoneRow | undefined> => db('phones').where({ workspace_id: workspaceId, id }).first(),
+    /** Which of these ids are the workspace's phones, with their number, name and whether they are enabled (one query). */
+    states: (workspaceId: string, ids: string[]): Promise<{ id: string; phone: string; name: string; enabled: boolean }[]> =>
+      ids.length ? db('phones').where({ workspace_id: workspaceId }).whereIn('id', ids).select('id', 'phone', 'name', 'enabled') : Promise.resolve([]),
     findByNumber: (workspaceId: string, phone: string): Promise<PhoneRow | undefined> =>
       db('phones').where({ workspace_id: workspaceId, phone }).first(),
     /** The SeaX phone list: filtered, oldest first (ties by id), `limit` undefined for all, with the total. */

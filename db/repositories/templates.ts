@@ -1,24 +1,6 @@
 import type { Knex } from 'knex';
 import { escapeLike } from './groups';
-
-/** A template button as stored (validated by the API schema before it gets here). */
-export type TemplateButton =
-  | { type: 'quick_reply'; text: string }
-  | { type: 'url'; text: string; url: string }
-  | { type: 'phone'; text: string; phone: string };
-
-export interface TemplateRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  channel: string;
-  content: string;
-  media_url: string | null;
-  buttons: TemplateButton[];
-  variables: string[];
-  created_at: Date;
-  updated_at: Date;
-}
+import type { TemplateRow } from '../rows';
 
 export type NewTemplate = Pick<TemplateRow, 'name' | 'channel' | 'content' | 'media_url' | 'buttons' | 'variables'>;
 export type TemplatePatch = Partial<NewTemplate>;

@@ -1,11 +1,5 @@
 import type { Knex } from 'knex';
-
-/**
- * SeaX delivery logs: one log per HTTP attempt (webhook_attempts), with its delivery and subscription. A log is
- * `success` when the attempt got a 2xx (error IS NULL), else `failed`. Shared by GET …/logs (paged, ordered) and
- * the log export workflow (streamed), so both apply the same filters. Always scoped by workspace.
- */
-export type SeaxDeliveryStatus = 'success' | 'failed';
+import type { SeaxDeliveryStatus } from '../rows';
 
 export interface WebhookLogFilter {
   subscriptionId?: string;
@@ -14,26 +8,6 @@ export interface WebhookLogFilter {
   /** Inclusive bounds on the attempt's created_at. */
   startDate?: Date;
   endDate?: Date;
-}
-
-export interface WebhookLogRow {
-  id: string;
-  workspace_id: string;
-  event_id: string;
-  delivery_id: string;
-  subscription_id: string;
-  event_type: string;
-  webhook_url: string;
-  delivery_status: SeaxDeliveryStatus;
-  status_code: number | null;
-  response_body: string | null;
-  error: string | null;
-  attempt: number;
-  payload: unknown;
-  occurred_at: Date;
-  created_at: Date;
-  subscription_created_by: string | null;
-  subscription_updated_by: string | null;
 }
 
 /** Columns a log list may be ordered by (SeaX order_by fields), mapped to SQL. */

@@ -1,56 +1,7 @@
 import type { Knex } from 'knex';
 import { SEAX_TYPE_OF } from '../../domain/seax-events';
-import { webhookLogsQuery, WEBHOOK_LOG_ORDER_COLUMNS, type WebhookLogFilter, type WebhookLogRow } from './webhook-logs';
-
-export type WebhookDialect = 'zagely' | 'seax';
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface WebhookSubscriptionRow {
-  id: string;
-  workspace_id: string;
-  dialect: WebhookDialect;
-  url: string;
-  events: string[];
-  secret: string;
-  active: boolean;
-  type: string | null;
-  created_by: string | null;
-  updated_by: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface WebhookDeliveryRow {
-  id: string;
-  workspace_id: string;
-  subscription_id: string;
-  event_id: string;
-  event_type: string;
-  payload: unknown;
-  occurred_at: Date;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  signature: string | null;
-  duration_ms: number | null;
-  dispatched_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface WebhookAttemptRow {
-  id: string;
-  delivery_id: string;
-  attempt: number;
-  status_code: number | null;
-  response_body: string | null;
-  duration_ms: number;
-  error: string | null;
-  signature: string | null;
-  created_at: Date;
-}
+import { webhookLogsQuery, WEBHOOK_LOG_ORDER_COLUMNS, type WebhookLogFilter } from './webhook-logs';
+import type { DeliveryStatus, WebhookAttemptRow, WebhookDeliveryRow, WebhookDialect, WebhookLogRow, WebhookSubscriptionRow } from '../rows';
 
 /**
  * Deliveries of the events of `eventIds` to every active subscription of their workspace that subscribes to their

@@ -1,16 +1,5 @@
 import type { Knex } from 'knex';
-
-export interface WorkspaceRow {
-  id: string;
-  name: string;
-  status: 'active' | 'disabled';
-  rate_limit_per_minute: number;
-  daily_quota: number;
-  monthly_quota: number;
-  default_country: string;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { WorkspaceRow } from '../rows';
 
 /** System labels that exist in every workspace; read-only through the API. */
 export const SYSTEM_LABELS = [

@@ -9,7 +9,7 @@ import supertest from 'supertest';
 import type { Knex } from 'knex';
 import { createApp } from '../../api/app';
 import { apiConfigSchema, type ApiConfig } from '../../api/config';
-import { workspaceService, type ProvisionedWorkspace } from '../../api/services/workspaces';
+import { workspaceService, type ProvisionedWorkspace } from '../../services/workspaces';
 import { startWorker, type RunningWorker } from '../../worker/main';
 import { workerConfigSchema } from '../../worker/config';
 import { createDb } from '../../db/connection';

@@ -1,7 +1,8 @@
 import type { Response } from 'supertest';
-import type { ApiDeps } from '../../api/context';
+import { routeDeps } from '../../api/app';
+import type { RouteDeps } from '../../api/context';
 import type { RouteSpec } from '../../api/routing';
-import { keyService } from '../../api/services/keys';
+import { keyService } from '../../services/keys';
 import type { Harness, TestWorkspace } from './harness';
 
 /**
@@ -25,8 +26,8 @@ export function expectSeaxError(res: Response, status: number): void {
 }
 
 /** The route specs a factory builds, for tests that must cover every route of a router. */
-export function specsOf(h: Harness, factory: (deps: ApiDeps) => RouteSpec[]): RouteSpec[] {
-  return factory({ db: h.db, temporal: h.temporal, config: h.config, logger: { error() {}, warn() {}, info() {}, debug() {} } as never });
+export function specsOf(h: Harness, factory: (deps: RouteDeps) => RouteSpec[]): RouteSpec[] {
+  return factory(routeDeps({ db: h.db, temporal: h.temporal, config: h.config, logger: { error() {}, warn() {}, info() {}, debug() {} } as never }));
 }
 
 /** Headers of a Zagely key pair with only these abilities. */

@@ -1,4 +1,4 @@
-import { keyService } from '../../api/services/keys';
+import { keyService } from '../../services/keys';
 import { phonesRepo } from '../../db/repositories/phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectError, roomyLimits } from '../helpers/zagely';

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { encodeSimulatorEvents } from '../../carriers/simulator/callbacks';
 import type { NormalizedEvent } from '../../carriers/types';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { phonesRepo } from '../../db/repositories/phones';
 import { simulatorCallbackSecret } from '../../lib/simulator-secret';
 import { postCallback } from '../fakes/http-base';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectSeaxFieldError, pairWith } from '../helpers/seax';
 import { expectFieldError } from '../helpers/zagely';
+import type { PhoneRow } from '../../db/rows';
 
 let h: Harness;
 let a: TestWorkspace;

@@ -1,4 +1,4 @@
-import { contactService } from '../../api/services/contacts';
+import { contactService } from '../../services/contacts';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 
 let h: Harness;

@@ -1,9 +1,10 @@
-import { contactService, type FieldNames } from '../../api/services/contacts';
-import { phoneService } from '../../api/services/phones';
-import { eventsRepo, type EventRow } from '../../db/repositories/events';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { contactService, type FieldNames } from '../../services/contacts';
+import { phoneService } from '../../services/phones';
+import { eventsRepo } from '../../db/repositories/events';
+import { phonesRepo } from '../../db/repositories/phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectFieldError, roomyLimits } from '../helpers/zagely';
+import type { EventRow, PhoneRow } from '../../db/rows';
 
 let h: Harness;
 let ws: TestWorkspace;

@@ -1,4 +1,4 @@
-import { keyService } from '../../api/services/keys';
+import { keyService } from '../../services/keys';
 import { nextPeriodStart, periodStarts } from '../../db/repositories/usage';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 

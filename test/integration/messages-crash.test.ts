@@ -3,11 +3,12 @@ import crypto from 'node:crypto';
 import { encryptPhoneCredentials } from '../../carriers/credentials';
 import { workerConfigSchema } from '../../worker/config';
 import { startWorker, type RunningWorker } from '../../worker/main';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { phonesRepo } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { spawnWorker, workerEnvOf } from '../helpers/worker-child';
+import type { PhoneRow } from '../../db/rows';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;

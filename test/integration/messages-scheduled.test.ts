@@ -1,8 +1,9 @@
 import { workerConfigSchema } from '../../worker/config';
 import { startWorker, type RunningWorker } from '../../worker/main';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { phonesRepo } from '../../db/repositories/phones';
 import { createLogger } from '../../lib/logger';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import type { PhoneRow } from '../../db/rows';
 
 let h: Harness;
 let ws: TestWorkspace;

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { encryptPhoneCredentials } from '../../carriers/credentials';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
+import { phonesRepo } from '../../db/repositories/phones';
 import { TwilioFake } from '../fakes/twilio-fake';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { waitForStatus, type MessageRowLike } from '../helpers/messages';
+import type { PhoneRow } from '../../db/rows';
 
 const KEY = crypto.randomBytes(32).toString('hex');
 let h: Harness;

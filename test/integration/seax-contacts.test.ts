@@ -1,5 +1,5 @@
 import { seaxContactRoutes } from '../../api/routes/seax/contacts';
-import { workspaceService } from '../../api/services/workspaces';
+import { workspaceService } from '../../services/workspaces';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectSeaxError, expectSeaxFieldError, fill, pairWith, specsOf } from '../helpers/seax';
 

@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const specs = protectedRouteSpecs({ db: {} as never, temporal: {} as never, config: { TEMPORAL_TASK_QUEUE: 'x', EXPORT_DIR: '/tmp' } as never, logger: {} as never });
+const specs = protectedRouteSpecs({ services: {} as never, config: { TEMPORAL_TASK_QUEUE: 'x', EXPORT_DIR: '/tmp' } as never, logger: {} as never });
 
 function fill(path: string): string {
   return path.replace(/:([a-z_]+)/g, (_, name: string) => {

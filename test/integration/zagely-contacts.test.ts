@@ -1,5 +1,5 @@
-import { keyService } from '../../api/services/keys';
-import { workspaceService } from '../../api/services/workspaces';
+import { keyService } from '../../services/keys';
+import { workspaceService } from '../../services/workspaces';
 import { messagesRepo } from '../../db/repositories/messages';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';

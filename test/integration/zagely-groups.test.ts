@@ -1,4 +1,4 @@
-import { keyService } from '../../api/services/keys';
+import { keyService } from '../../services/keys';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';
 

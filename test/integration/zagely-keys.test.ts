@@ -1,5 +1,5 @@
 import type { Principal } from '../../api/context';
-import { apiKeyService } from '../../api/services/api-keys';
+import { apiKeyService } from '../../services/api-keys';
 import { phonesRepo } from '../../db/repositories/phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 import { expectError, expectFieldError, roomyLimits } from '../helpers/zagely';
@@ -211,11 +211,11 @@ describe('who may manage keys', () => {
       limits: { per_minute: 1, daily: 1, monthly: 1 },
     });
     await expect(service.create(caller(['contacts.read']), { name: 'x', abilities: ['contacts.write'] })).rejects.toMatchObject({
-      status: 403,
+      kind: 'forbidden',
       code: 'forbidden',
       details: { abilities: ['contacts.write'] },
     });
-    await expect(service.create(caller(['contacts.read']), { name: 'x', abilities: ['*'] })).rejects.toMatchObject({ status: 403 });
+    await expect(service.create(caller(['contacts.read']), { name: 'x', abilities: ['*'] })).rejects.toMatchObject({ kind: 'forbidden' });
     const ok = await service.create(caller(['contacts.read', 'contacts.write']), { name: 'x', abilities: ['contacts.read'] });
     expect(ok.row.abilities).toEqual(['contacts.read']);
 
@@ -223,7 +223,7 @@ describe('who may manage keys', () => {
     const inherited = await service.create(bound, { name: 'inherits', abilities: ['*'] });
     expect(inherited.row.session_id).toBe(phone.id);
     const other = await phonesRepo(h.db).create({ workspace_id: ws.id, name: 'Other sender', phone: '+15550004444' });
-    await expect(service.create(bound, { name: 'escape', abilities: ['*'], session_id: other.id })).rejects.toMatchObject({ status: 403 });
+    await expect(service.create(bound, { name: 'escape', abilities: ['*'], session_id: other.id })).rejects.toMatchObject({ kind: 'forbidden' });
   });
 });
 

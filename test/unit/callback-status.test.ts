@@ -1,5 +1,5 @@
 import { contradictsOutcome, STATUS_RANK } from '../../db/repositories/messages';
-import { statusEventType } from '../../domain/events';
+import { statusEventType } from '../../services/events';
 
 describe('carrier status rules', () => {
   it('treats opposite outcomes and a second, different failure as contradictions', () => {

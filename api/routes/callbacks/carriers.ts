@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import type { CallbackRequest } from '../../../carriers/callbacks';
-import type { ApiDeps, Ctx } from '../../context';
+import type { CallbackAnswer, CallbackRequest } from '../../../services/inbound';
+import type { RouteDeps, Ctx } from '../../context';
 import { route } from '../../routing';
-import { autoReplyService } from '../../services/auto-replies';
-import { carrierCallbacksService, type CallbackAnswer } from '../../services/carrier-callbacks';
-import type { IngestOutcome, ReplyIntent } from '../../services/carrier-events';
-import { messageService } from '../../services/messages';
 
 /*
  * Carrier callbacks: unauthenticated by API key, authenticated by the provider's signature over the public URL
@@ -30,54 +26,10 @@ function answer(ctx: Ctx, a: CallbackAnswer | { status: number; body: string }):
   ctx.body = a.body;
 }
 
-/**
- * The ingest service with the outbound reply path wired: compliance replies (STOP → the phone's dnc_reply_message,
- * HELP → its generic reply) go out as SYSTEM messages, which the compliance gate lets through to a contact who just
- * opted out; every other inbound message is then offered to the auto-reply rules (api/services/auto-replies.ts),
- * whose BOT replies the gate refuses to opted-out contacts. Both run after the ingest transaction committed.
- */
-function inboundPipeline(deps: ApiDeps) {
-  const messages = messageService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, logger: deps.logger, clock: deps.clock });
-  const autoReplies = autoReplyService({ db: deps.db, logger: deps.logger, replies: messages, clock: deps.clock });
-  const sendReply = async (intent: ReplyIntent): Promise<void> => {
-    await messages.sendReply({
-      workspaceId: intent.workspaceId,
-      phoneId: intent.phoneId,
-      contactId: intent.contactId,
-      conversationId: intent.conversationId,
-      channel: intent.channel,
-      to: intent.to,
-      from: intent.from,
-      content: intent.content,
-      senderType: 'SYSTEM',
-      inReplyTo: intent.inboundMessageId,
-    });
-  };
-  const service = carrierCallbacksService({ db: deps.db, logger: deps.logger, config: deps.config, sendReply });
-
-  /** Auto-replies for the inbound messages of one callback (retries included: answering is idempotent). */
-  async function autoReply(outcomes: IngestOutcome[]): Promise<void> {
-    for (const o of outcomes) {
-      if (o.type !== 'inbound' || o.compliance) continue;
-      try {
-        await autoReplies.onInbound(o.workspaceId, o.messageId, o.duplicate ? {} : { complianceHandled: false });
-      } catch (err) {
-        deps.logger.error({ err, messageId: o.messageId }, 'auto-reply could not be evaluated or started');
-      }
-    }
-  }
-  const answered = async (a: Promise<CallbackAnswer>): Promise<CallbackAnswer> => {
-    const out = await a;
-    await autoReply(out.outcomes);
-    return out;
-  };
-  return { service, autoReply, answered };
-}
-
 const rawBodyDoc = { description: 'Provider-signed callback; see docs/api-compatibility.md' };
 
-export function carrierCallbackRoutes(deps: ApiDeps) {
-  const { service, answered } = inboundPipeline(deps);
+export function carrierCallbackRoutes(deps: RouteDeps) {
+  const service = deps.services.inbound;
   const req = (ctx: Ctx) => callbackRequest(ctx, deps.config.PUBLIC_URL);
   return [
     route({
@@ -86,7 +38,7 @@ export function carrierCallbackRoutes(deps: ApiDeps) {
     }),
     route({
       method: 'post', path: '/callbacks/twilio/inbound', tag: 'Carrier callbacks', summary: 'Twilio incoming message webhook (X-Twilio-Signature)', ...rawBodyDoc, errors: [403],
-      handler: async (ctx) => answer(ctx, await answered(service.twilioInbound(req(ctx)))),
+      handler: async (ctx) => answer(ctx, await service.twilioInbound(req(ctx))),
     }),
     route({
       method: 'get', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook verification (hub.challenge)', errors: [403],
@@ -94,11 +46,11 @@ export function carrierCallbackRoutes(deps: ApiDeps) {
     }),
     route({
       method: 'post', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook: statuses and messages (X-Hub-Signature-256)', ...rawBodyDoc, errors: [403],
-      handler: async (ctx) => answer(ctx, await answered(service.whatsapp(req(ctx)))),
+      handler: async (ctx) => answer(ctx, await service.whatsapp(req(ctx))),
     }),
     route({
       method: 'post', path: '/callbacks/simulator', tag: 'Carrier callbacks', summary: 'Simulator receipts and events (x-simulator-signature)', ...rawBodyDoc, errors: [403],
-      handler: async (ctx) => answer(ctx, await answered(service.simulator(req(ctx)))),
+      handler: async (ctx) => answer(ctx, await service.simulator(req(ctx))),
     }),
   ];
 }
@@ -117,8 +69,8 @@ const simulatorInboundBody = z
   .refine((b) => b.body !== undefined || b.text !== undefined || (b.media_urls?.length ?? 0) > 0, { message: 'body (or text for WhatsApp) is required', path: ['body'] });
 
 /** `POST /simulator/inbound`: deliver a message as if a handset had sent it to a SIMULATOR phone. */
-export function simulatorRoutes(deps: ApiDeps) {
-  const { service, autoReply } = inboundPipeline(deps);
+export function simulatorRoutes(deps: RouteDeps) {
+  const service = deps.services.inbound;
   return [
     route({
       method: 'post',
@@ -130,7 +82,6 @@ export function simulatorRoutes(deps: ApiDeps) {
       errors: [404, 422],
       handler: async (_ctx, { body }) => {
         const o = await service.simulateInbound(body);
-        await autoReply([o]);
         return {
           data: {
             message_id: o.messageId,

@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
-import type { CampaignLogRow, CampaignRow, CampaignStats } from '../../../db/repositories/campaigns';
+import type { CampaignStats } from '../../../db/repositories/campaigns';
 import { SEAX_CAMPAIGN_TYPES, seaxCampaignType, seaxStatus, type CampaignStatus } from '../../../domain/campaigns';
 import type { SegmentFilter } from '../../../domain/segment';
-import type { ApiDeps } from '../../context';
-import { ApiError, ValidationError, type FieldErrors } from '../../errors';
+import type { RouteDeps } from '../../context';
+import { AppError, conflict, InvalidError, type FieldErrors } from '../../../services/errors';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import {
@@ -21,72 +20,35 @@ import {
   type SeaxCampaignDetail,
 } from '../../schemas/seax/campaigns';
 import { pagingQuery, workspaceParams } from '../../schemas/seax/common';
-import { campaignServiceFor } from '../../services/campaigns';
-import { outboundUrlGuard } from '../../services/outbound-urls';
+import type { CampaignLogRow, CampaignRow } from '../../../db/rows';
 
 const TAG = 'SeaX Campaigns';
 const BASE = '/api/v1/workspace/:workspace_id/campaigns';
 const FIELDS = { phones: 'phone_ids', media: 'media_urls', start: 'start_time', end: 'end_time' };
 /** SeaX paging: limit 0 returns every row. */
 const ALL = 2_147_483_647;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type PhoneRef = { id: string; phone: string; name: string };
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
-/** 409 with the status as SeaX names it (sending, finished, …). */
+/** The refused transition with the status as SeaX names it (sending, finished, …). */
 function seaxConflict(err: unknown): unknown {
-  if (!(err instanceof ApiError) || err.code !== 'invalid_state') return err;
+  if (!(err instanceof AppError) || err.code !== 'invalid_state') return err;
   const status = seaxStatus(err.details?.status as CampaignStatus);
   const action = /^Cannot (\w+)/.exec(err.message)?.[1] ?? 'change';
-  return new ApiError(409, 'invalid_state', `Cannot ${action} a campaign that is ${status}.`, { status });
-}
-
-/**
- * Resolve label references (UUIDs or names, case-insensitive) of every label field to label ids of the workspace.
- * Anything that is not a label of the workspace is a 422 naming the entry: an unknown exclusion would otherwise
- * exclude nobody, and a campaign cannot be taken back.
- */
-async function resolveLabels(db: Knex, workspaceId: string, fields: Record<string, string[] | null | undefined>, systemRefused: string[]): Promise<Record<string, string[]>> {
-  const refs = Object.values(fields).flatMap((v) => v ?? []);
-  const out: Record<string, string[]> = Object.fromEntries(Object.keys(fields).map((f) => [f, []]));
-  if (!refs.length) return out;
-  const ids = refs.filter((r) => UUID.test(r)).map((r) => r.toLowerCase());
-  const names = [...new Set(refs.map((r) => r.toLowerCase()))];
-  const rows: { id: string; name: string; is_system: boolean }[] = await db('labels')
-    .where({ workspace_id: workspaceId })
-    .andWhere((q) => {
-      q.whereRaw('lower(name) = ANY(?::text[])', [names]);
-      if (ids.length) q.orWhereIn('id', ids);
-    })
-    .select('id', 'name', 'is_system');
-  const errors: FieldErrors = {};
-  for (const [field, values] of Object.entries(fields)) {
-    (values ?? []).forEach((ref, i) => {
-      const lower = ref.toLowerCase();
-      const label = rows.find((l) => l.id === lower) ?? rows.find((l) => l.name.toLowerCase() === lower);
-      const key = `${field}.${i}`;
-      if (!label) errors[key] = [`The ${key} field names no label of this workspace: ${ref}.`];
-      else if (label.is_system && systemRefused.includes(field)) errors[key] = [`The ${key} field names the system label ${label.name}, which a campaign cannot attach.`];
-      else if (!out[field].includes(label.id)) out[field].push(label.id);
-    });
-  }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  return out;
+  return conflict(`Cannot ${action} a campaign that is ${status}.`, { status }, 'invalid_state');
 }
 
 /** SeaX bulk campaigns: create (sends at once or at start_time), list, read with statistics, logs; pause/resume/cancel and runs are extensions. */
-export function seaxCampaignRoutes(deps: ApiDeps): RouteSpec[] {
-  const { db, config } = deps;
-  const service = campaignServiceFor(deps);
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+export function seaxCampaignRoutes(deps: RouteDeps): RouteSpec[] {
+  const { services } = deps;
+  const service = services.campaigns;
+  const { assertPublicUrls } = services;
   const now = () => deps.clock?.() ?? new Date();
 
   const phonesOf = async (workspaceId: string, rows: CampaignRow[]): Promise<Map<string, PhoneRef>> => {
-    const ids = [...new Set(rows.flatMap((c) => c.phone_ids))];
-    if (!ids.length) return new Map();
-    const phones: PhoneRef[] = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', ids).select('id', 'phone', 'name');
+    const phones = await services.phones.states(workspaceId, [...new Set(rows.flatMap((c) => c.phone_ids))]);
     return new Map(phones.map((p) => [p.id, { id: p.id, phone: p.phone, name: p.name }]));
   };
 
@@ -162,11 +124,10 @@ export function seaxCampaignRoutes(deps: ApiDeps): RouteSpec[] {
     if (endTime && body.start_time && body.is_schedule !== false && endTime.getTime() <= Date.parse(body.start_time)) {
       errors.end_time = ['The end_time field must be after start_time.'];
     }
-    if (Object.keys(errors).length) throw new ValidationError(errors);
+    if (Object.keys(errors).length) throw new InvalidError(errors);
 
     await assertPublicUrls((body.media_urls ?? []).map((url, i) => ({ field: `media_urls.${i}`, url })));
-    const labels = await resolveLabels(
-      db,
+    const labels = await services.labels.resolveRefs(
       workspaceId,
       {
         any_contact_label_ids: body.any_contact_label_ids,

@@ -1,6 +1,7 @@
 import type { SegmentFilter } from '../../../domain/segment';
-import type { ApiDeps } from '../../context';
-import { ValidationError } from '../../errors';
+import { contactService, phoneOrFail, type ContactInput, type FieldNames } from '../../../services/contacts';
+import type { RouteDeps } from '../../context';
+import { invalid } from '../../../services/errors';
 import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { pageOf, workspaceParams } from '../../schemas/seax/common';
@@ -14,7 +15,6 @@ import {
   type ContactBody,
   type ContactListQuery,
 } from '../../schemas/seax/contacts';
-import { contactService, phoneOrFail, type ContactInput, type FieldNames } from '../../services/contacts';
 import { toSeaxContact } from './mappers';
 
 const TAG = 'SeaX Contacts';
@@ -38,7 +38,7 @@ function toInput(body: ContactBody, country: string): ContactInput {
   return input;
 }
 
-const noPhone = () => ValidationError.field('phone', 'A contact needs a phone or a whatsapp_phone: the phone field is required.');
+const noPhone = () => invalid('phone', 'A contact needs a phone or a whatsapp_phone: the phone field is required.');
 
 async function filterOf(contacts: ReturnType<typeof contactService>, workspaceId: string, q: ContactListQuery): Promise<SegmentFilter> {
   const refs = q.exclude_labels?.length ? await contacts.splitLabelRefs(workspaceId, q.exclude_labels) : { ids: [], names: [] };
@@ -57,8 +57,8 @@ async function filterOf(contacts: ReturnType<typeof contactService>, workspaceId
 }
 
 /** SeaX contact book: list with the full filter set, create, read, update (PATCH, PUT as an alias), delete. */
-export function seaxContactRoutes({ db }: ApiDeps): RouteSpec[] {
-  const contacts = contactService(db);
+export function seaxContactRoutes({ services }: RouteDeps): RouteSpec[] {
+  const contacts = services.contacts;
 
   const update = (method: 'patch' | 'put') =>
     route({
@@ -72,7 +72,7 @@ export function seaxContactRoutes({ db }: ApiDeps): RouteSpec[] {
       response: contactView,
       handler: async (ctx, { params, body }) => {
         const workspaceId = workspaceFromPath(ctx);
-        if (body.name !== undefined && !body.name) throw ValidationError.field('name', 'The name field must not be empty.');
+        if (body.name !== undefined && !body.name) throw invalid('name', 'The name field must not be empty.');
         const input = toInput(body, principalOf(ctx).defaultCountry);
         if (input.phone === null || input.whatsapp_phone === null) {
           const current = await contacts.get(workspaceId, params.contact_id);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
-import { jobService, seaxJob } from '../../services/jobs';
+import { seaxJob } from '../../../services/jobs';
 
 /** SeaX `GET /jobs/{job_id}`: poll an import or export until it is finished or failed. */
-export function seaxJobRoutes({ db, temporal, config }: ApiDeps) {
-  const jobs = jobService(db, temporal, config.TEMPORAL_TASK_QUEUE);
+export function seaxJobRoutes({ services }: RouteDeps) {
+  const { jobs } = services;
   return [
     route({
       method: 'get',

@@ -1,13 +1,12 @@
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { workspaceParams } from '../../schemas/seax/common';
 import { keyResetBody, keyResetResponse } from '../../schemas/seax/keys';
-import { keyService } from '../../services/keys';
 
 /** SeaX `POST /api_keys/reset`: a new workspace key; every previous SeaX key (the caller's included) stops working. */
-export function seaxKeyRoutes({ db }: ApiDeps): RouteSpec[] {
-  const keys = keyService(db);
+export function seaxKeyRoutes({ services }: RouteDeps): RouteSpec[] {
+  const keys = services.keys;
   return [
     route({
       method: 'post',

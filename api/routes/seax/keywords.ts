@@ -1,31 +1,19 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
-import { autoRepliesRepo, type AutoReplyPatch, type AutoReplyRow } from '../../../db/repositories/auto-replies';
-import { labelsRepo, type LabelRow } from '../../../db/repositories/labels';
-import type { ApiDeps } from '../../context';
-import { notFound } from '../../errors';
+import type { AutoReplyPatch } from '../../../db/repositories/auto-replies';
+import type { Services } from '../../../services';
+import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { keywordCreateBody, keywordParams, keywordPhoneParams, keywordUpdateBody, keywordView, type SeaxKeyword } from '../../schemas/seax/keywords';
-import { autoReplyService } from '../../services/auto-replies';
-import { phonesRepo } from '../../../db/repositories/phones';
 import { toSeaxKeyword } from './mappers';
+import type { AutoReplyRow } from '../../../db/rows';
 
 const TAG = 'SeaX Phone keywords';
 const BASE = '/api/v1/workspace/:workspace_id/phones/:phone_id/keywords';
 
-/** The labels the keywords name, in one query. */
-async function labelsOf(db: Knex, workspaceId: string, rows: AutoReplyRow[]): Promise<Map<string, LabelRow>> {
-  const ids = [...new Set(rows.flatMap((r) => r.contact_label_ids))];
-  if (!ids.length) return new Map();
-  const labels = await labelsRepo(db).getMany(workspaceId, ids);
-  return new Map(labels.map((l) => [l.id, l]));
-}
-
-/** SeaX keywords of many phones, keyed by phone id: two queries whatever the number of phones (GET /phones). */
-export async function seaxKeywordsOf(db: Knex, workspaceId: string, phoneIds: string[]): Promise<Map<string, SeaxKeyword[]>> {
-  const byPhone = await autoRepliesRepo(db).keywordsOfPhones(workspaceId, phoneIds);
-  const labels = await labelsOf(db, workspaceId, [...byPhone.values()].flat());
+/** SeaX keywords of many phones, keyed by phone id (GET /phones shows them on each phone). */
+export async function seaxKeywordsOf(autoReplies: Services['autoReplies'], workspaceId: string, phoneIds: string[]): Promise<Map<string, SeaxKeyword[]>> {
+  const { byPhone, labels } = await autoReplies.keywordsWithLabels(workspaceId, phoneIds);
   return new Map([...byPhone].map(([phoneId, rows]) => [phoneId, rows.map((r) => toSeaxKeyword(r, labels))]));
 }
 
@@ -44,19 +32,9 @@ function columnsOf(b: z.infer<typeof keywordUpdateBody>): AutoReplyPatch {
 }
 
 /** SeaX phone keywords: keyword auto-replies of one phone (stored in auto_replies with origin seax_keyword). */
-export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
-  const service = autoReplyService({ db, logger });
-  const phones = phonesRepo(db);
-
-  async function phoneOf(workspaceId: string, phoneId: string): Promise<void> {
-    if (!(await phones.get(workspaceId, phoneId))) throw notFound('Phone');
-  }
-  async function keywordOf(workspaceId: string, phoneId: string, id: string): Promise<AutoReplyRow> {
-    const row = await service.get(workspaceId, id, 'seax_keyword');
-    if (row.phone_id !== phoneId) throw notFound('Keyword');
-    return row;
-  }
-  const view = async (workspaceId: string, row: AutoReplyRow) => toSeaxKeyword(row, await labelsOf(db, workspaceId, [row]));
+export function seaxKeywordRoutes({ services }: RouteDeps): RouteSpec[] {
+  const service = services.autoReplies;
+  const view = async (workspaceId: string, row: AutoReplyRow) => toSeaxKeyword(row, await service.labelsNamedBy(workspaceId, [row]));
 
   return [
     route({
@@ -69,8 +47,8 @@ export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
       response: z.object({ data: z.array(keywordView), total: z.number().int() }),
       handler: async (ctx, { params }) => {
         const workspaceId = workspaceFromPath(ctx);
-        await phoneOf(workspaceId, params.phone_id);
-        const data = (await seaxKeywordsOf(db, workspaceId, [params.phone_id])).get(params.phone_id) ?? [];
+        await service.requirePhone(workspaceId, params.phone_id);
+        const data = (await seaxKeywordsOf(service, workspaceId, [params.phone_id])).get(params.phone_id) ?? [];
         return { data, total: data.length };
       },
     }),
@@ -87,7 +65,7 @@ export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
       response: keywordView,
       handler: async (ctx, { params, body }) => {
         const workspaceId = workspaceFromPath(ctx);
-        await phoneOf(workspaceId, params.phone_id);
+        await service.requirePhone(workspaceId, params.phone_id);
         const row = await service.create({ workspace_id: workspaceId, phone_id: params.phone_id, origin: 'seax_keyword', channel: 'all', trigger_type: 'keyword', ...columnsOf(body), name: body.name });
         return view(workspaceId, row);
       },
@@ -102,7 +80,7 @@ export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
       response: keywordView,
       handler: async (ctx, { params }) => {
         const workspaceId = workspaceFromPath(ctx);
-        return view(workspaceId, await keywordOf(workspaceId, params.phone_id, params.keyword_id));
+        return view(workspaceId, await service.keywordOf(workspaceId, params.phone_id, params.keyword_id));
       },
     }),
     route({
@@ -116,7 +94,7 @@ export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
       response: keywordView,
       handler: async (ctx, { params, body }) => {
         const workspaceId = workspaceFromPath(ctx);
-        await keywordOf(workspaceId, params.phone_id, params.keyword_id);
+        await service.keywordOf(workspaceId, params.phone_id, params.keyword_id);
         return view(workspaceId, await service.update(workspaceId, params.keyword_id, 'seax_keyword', columnsOf(body)));
       },
     }),
@@ -130,7 +108,7 @@ export function seaxKeywordRoutes({ db, logger }: ApiDeps): RouteSpec[] {
       status: 204,
       handler: async (ctx, { params }) => {
         const workspaceId = workspaceFromPath(ctx);
-        await keywordOf(workspaceId, params.phone_id, params.keyword_id);
+        await service.keywordOf(workspaceId, params.phone_id, params.keyword_id);
         await service.delete(workspaceId, params.keyword_id, 'seax_keyword');
       },
     }),

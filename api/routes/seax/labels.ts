@@ -1,17 +1,16 @@
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { pageOf, workspaceParams } from '../../schemas/seax/common';
 import { labelCreateBody, labelList, labelListQuery, labelParams, labelUpdateBody, labelView } from '../../schemas/seax/labels';
-import { labelService } from '../../services/labels';
 import { toSeaxLabel } from './mappers';
 
 const TAG = 'SeaX Labels';
 const BASE = '/api/v1/workspace/:workspace_id/labels';
 
 /** SeaX contact labels: list, create, read, update (PATCH, PUT as an alias), delete; system labels are read-only. */
-export function seaxLabelRoutes({ db }: ApiDeps): RouteSpec[] {
-  const labels = labelService(db);
+export function seaxLabelRoutes({ services }: RouteDeps): RouteSpec[] {
+  const labels = services.labels;
 
   const update = (method: 'patch' | 'put') =>
     route({

@@ -1,11 +1,10 @@
-import type { AutoReplyRow } from '../../../db/repositories/auto-replies';
-import type { LabelRow } from '../../../db/repositories/labels';
-import { DEFAULT_CAPABILITY, type PhoneRow } from '../../../db/repositories/phones';
+import { DEFAULT_CAPABILITY } from '../../../db/repositories/phones';
 import type { SeaxContact } from '../../schemas/seax/contacts';
 import type { SeaxKeyword } from '../../schemas/seax/keywords';
 import type { SeaxLabel } from '../../schemas/seax/labels';
 import type { SeaxPhone } from '../../schemas/seax/phones';
-import type { ContactView } from '../../services/contacts';
+import type { ContactView } from '../../../services/contacts';
+import type { AutoReplyRow, LabelRow, PhoneRow } from '../../../db/rows';
 
 /** Rows to the shapes SeaX documents: `created_time`/`updated_time` as ISO strings, nothing internal leaks. */
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
 import { seaxSendMessageBody, seaxSendWabpTemplateBody, seaxSendWhatsAppBody } from '../../schemas/messages';
 import { workspaceId } from '../../schemas/seax/common';
-import { messageService, type ContentType } from '../../services/messages';
-import { phoneOrFail } from '../../services/contacts';
-import { outboundUrlGuard } from '../../services/outbound-urls';
+import type { ContentType } from '../../../services/messages';
+import { phoneOrFail } from '../../../services/contacts';
 import { seaxMessage } from '../messages-views';
 
 const TAG = 'SeaX Messages';
@@ -22,9 +21,9 @@ export function mediaTypeOf(url: string): Exclude<ContentType, 'text' | 'templat
 }
 
 /** SeaX single sends: SMS/MMS (`send_message`) and WhatsApp (`send_whatsapp_message`, `send_message/wabp_template_message`). */
-export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDeps) {
-  const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+export function seaxMessageRoutes({ services }: RouteDeps) {
+  const service = services.messages;
+  const assertPublicUrls = services.assertPublicUrls;
   const mediaFields = (urls: string[] | undefined) => (urls ?? []).map((url, i) => ({ field: `media_urls.${i}`, url }));
   type WhatsAppBody = z.output<typeof seaxSendWhatsAppBody> | z.output<typeof seaxSendWabpTemplateBody>;
   const whatsappHandler = async (ctx: Parameters<typeof workspaceFromPath>[0], body: WhatsAppBody) => {

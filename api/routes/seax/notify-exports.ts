@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { exportLinkSecret } from '../../../lib/export-link';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
 import { workspaceParams } from '../../schemas/seax/common';
-import { webhookLogExportService } from '../../services/webhook-log-exports';
 
 const TAG = 'SeaX Notify';
 const EXAMPLE_DATE = 'e.g. 2024-06-01T23:59:59-07:00';
@@ -46,12 +44,9 @@ const exportBody = z
   // Zod runs object refinements even when a field failed, so only compare two parsed instants.
   .refine((b) => !(b.start_date instanceof Date && b.end_date instanceof Date) || b.start_date <= b.end_date, { path: ['end_date'], error: 'must not be before start_date' });
 
-const exportService = ({ db, temporal, config }: ApiDeps) =>
-  webhookLogExportService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, exportDir: config.EXPORT_DIR, linkSecret: exportLinkSecret(config) });
-
 /** SeaX `POST …/logs/export` (protected): start the export; the link arrives by e-mail. */
-export function seaxNotifyExportRoutes(deps: ApiDeps) {
-  const exports = exportService(deps);
+export function seaxNotifyExportRoutes(deps: RouteDeps) {
+  const exports = deps.services.webhookLogExports;
   return [
     route({
       method: 'post',
@@ -72,8 +67,8 @@ export function seaxNotifyExportRoutes(deps: ApiDeps) {
 }
 
 /** `GET /notify-api/v1/exports/:token` (public): the signed link from the export e-mail; the token is the credential. */
-export function seaxNotifyExportDownloadRoutes(deps: ApiDeps) {
-  const exports = exportService(deps);
+export function seaxNotifyExportDownloadRoutes(deps: RouteDeps) {
+  const exports = deps.services.webhookLogExports;
   return [
     route({
       method: 'get',

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { SeaxLogRow, WebhookSubscriptionRow } from '../../../db/repositories/webhooks';
+import type { SeaxLogRow } from '../../../db/repositories/webhooks';
 import { SEAX_EVENT_DESCRIPTIONS, SEAX_EVENT_TYPES, seaxEventBody, seaxTriggeredBy } from '../../../domain/seax-events';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { ApiError } from '../../errors';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
@@ -21,7 +21,7 @@ import {
   testBody,
   type SeaxSubscription,
 } from '../../schemas/seax/notify';
-import { seaxNotifyService } from '../../services/seax-notify';
+import type { WebhookSubscriptionRow } from '../../../db/rows';
 
 const TAG = 'SeaX Webhook Notifications';
 const BASE = '/notify-api/v1/workspaces/:workspace_id';
@@ -73,8 +73,8 @@ function toLog(l: SeaxLogRow): z.infer<typeof logList>['data'][number] {
 }
 
 /** SeaX notify-api: webhook subscriptions, supported event types, test sends and delivery logs. */
-export function seaxNotifyRoutes({ db, config, clock }: ApiDeps): RouteSpec[] {
-  const notify = seaxNotifyService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS, clock });
+export function seaxNotifyRoutes({ services }: RouteDeps): RouteSpec[] {
+  const notify = services.seaxNotify;
 
   const logsRoute = (path: string, perSubscription: boolean) =>
     route({

@@ -1,9 +1,8 @@
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { pageOf, workspaceParams } from '../../schemas/seax/common';
 import { phoneCreateBody, phoneList, phoneListQuery, phoneParams, phoneUpdateBody, phoneView } from '../../schemas/seax/phones';
-import { phoneService } from '../../services/phones';
 import { seaxKeywordsOf } from './keywords';
 import { toSeaxPhone } from './mappers';
 
@@ -11,8 +10,8 @@ const TAG = 'SeaX Phones';
 const BASE = '/api/v1/workspace/:workspace_id/phones';
 
 /** SeaX sender phones: list with filters, create, read, update (PATCH, PUT as an alias), delete. */
-export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
-  const phones = phoneService(db, { encryptionKey: config.CREDENTIALS_ENCRYPTION_KEY });
+export function seaxPhoneRoutes({ services }: RouteDeps): RouteSpec[] {
+  const phones = services.phones;
 
   const update = (method: 'patch' | 'put') =>
     route({
@@ -27,7 +26,7 @@ export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
       handler: async (ctx, { params, body }) => {
         const workspaceId = workspaceFromPath(ctx);
         const phone = await phones.update(workspaceId, params.phone_id, body, principalOf(ctx).defaultCountry);
-        return toSeaxPhone(phone, (await seaxKeywordsOf(db, workspaceId, [phone.id])).get(phone.id));
+        return toSeaxPhone(phone, (await seaxKeywordsOf(services.autoReplies, workspaceId, [phone.id])).get(phone.id));
       },
     });
 
@@ -48,7 +47,7 @@ export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
           { isOwned: query.is_owned ? true : undefined, enabled: query.enabled, voiceAvailable: query.voice_available },
           pageOf(query),
         );
-        const keywords = await seaxKeywordsOf(db, workspaceFromPath(ctx), rows.map((p) => p.id));
+        const keywords = await seaxKeywordsOf(services.autoReplies, workspaceFromPath(ctx), rows.map((p) => p.id));
         return { data: rows.map((p) => toSeaxPhone(p, keywords.get(p.id))), total };
       },
     }),
@@ -76,7 +75,7 @@ export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
       handler: async (ctx, { params }) => {
         const workspaceId = workspaceFromPath(ctx);
         const phone = await phones.get(workspaceId, params.phone_id);
-        return toSeaxPhone(phone, (await seaxKeywordsOf(db, workspaceId, [phone.id])).get(phone.id));
+        return toSeaxPhone(phone, (await seaxKeywordsOf(services.autoReplies, workspaceId, [phone.id])).get(phone.id));
       },
     }),
     update('patch'),

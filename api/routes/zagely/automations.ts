@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AutoReplyLogRow, AutoReplyPatch, AutoReplyRow } from '../../../db/repositories/auto-replies';
-import type { ApiDeps } from '../../context';
+import type { AutoReplyPatch } from '../../../db/repositories/auto-replies';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import {
@@ -12,9 +12,8 @@ import {
   automationView,
 } from '../../schemas/zagely/automations';
 import { messageResponse, paginated, pageWindow } from '../../schemas/zagely/common';
-import { autoReplyService } from '../../services/auto-replies';
-import { outboundUrlGuard } from '../../services/outbound-urls';
 import { page } from './views';
+import type { AutoReplyLogRow, AutoReplyRow } from '../../../db/rows';
 
 const TAG = 'Automations';
 
@@ -56,10 +55,10 @@ function columnsOf(b: z.infer<typeof automationUpdateBody>): AutoReplyPatch {
 }
 
 /** Zagely automations (`/api/automations` and `/api/v1/automations`): keyword, welcome, away and fallback auto-replies. */
-export function zagelyAutomationRoutes({ db, logger, config }: ApiDeps): RouteSpec[] {
-  const service = autoReplyService({ db, logger });
+export function zagelyAutomationRoutes({ services }: RouteDeps): RouteSpec[] {
+  const service = services.autoReplies;
   // The reply's media is fetched by carriers on our behalf: refuse private targets (SSRF) like message media.
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+  const assertPublicUrls = services.assertPublicUrls;
   const mediaOf = (url: string | null | undefined) => (url ? [{ field: 'response_media_url', url }] : []);
   const item = z.object({ data: automationView });
 

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { CampaignLogRow, CampaignRow, CampaignStats } from '../../../db/repositories/campaigns';
-import { groupsRepo } from '../../../db/repositories/groups';
+import type { CampaignStats } from '../../../db/repositories/campaigns';
 import { campaignRates, isAllowed, type CampaignAction, type CampaignStatus } from '../../../domain/campaigns';
 import { parseSegmentDate, type SegmentFilter } from '../../../domain/segment';
-import type { ApiDeps } from '../../context';
-import { ApiError, ValidationError } from '../../errors';
+import type { RouteDeps } from '../../context';
+import { conflict, invalid } from '../../../services/errors';
 import { principalOf } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import {
@@ -21,9 +20,9 @@ import {
   type TargetType,
 } from '../../schemas/zagely/campaigns';
 import { messageResponse, paginated, pageWindow } from '../../schemas/zagely/common';
-import { campaignServiceFor, type CampaignDraft } from '../../services/campaigns';
-import { outboundUrlGuard } from '../../services/outbound-urls';
+import type { CampaignDraft } from '../../../services/campaigns';
 import { iso, page } from './views';
+import type { CampaignLogRow, CampaignRow } from '../../../db/rows';
 
 const TAG = 'Campaigns';
 
@@ -102,16 +101,15 @@ const toRecipient = (l: CampaignLogRow): z.infer<typeof recipientView> => ({
 
 /** The same 409 the service answers, for checks the route makes before its own validation. */
 const invalidState = (action: CampaignAction, status: CampaignStatus) =>
-  new ApiError(409, 'invalid_state', `Cannot ${action} a campaign that is ${status}.`, { status });
+  conflict(`Cannot ${action} a campaign that is ${status}.`, { status }, 'invalid_state');
 
 const hasConditions = (f: TargetFilters | null | undefined): f is TargetFilters => !!f && Object.values(f).some((v) => v !== undefined);
 
 /** Zagely campaigns on the campaign engine (api/services/campaigns.ts): drafts, lifecycle, statistics, recipients, recurring runs. */
-export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
-  const { db, config } = deps;
-  const service = campaignServiceFor(deps);
-  const groups = groupsRepo(db);
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+export function zagelyCampaignRoutes(deps: RouteDeps): RouteSpec[] {
+  const { services } = deps;
+  const service = services.campaigns;
+  const { assertPublicUrls } = services;
   const now = () => deps.clock?.() ?? new Date();
 
   /** session_id and session_ids (ours) as the campaign's senders: phones of the workspace, enabled; 422 naming the field. */
@@ -121,28 +119,21 @@ export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
       ...(b.session_ids ?? []).map((id, i) => ({ field: `session_ids.${i}`, id })),
     ];
     if (!named.length) return bound ? [bound] : undefined;
-    const ids = [...new Set(named.map((n) => n.id.toLowerCase()))];
-    const found: { id: string; enabled: boolean }[] = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', ids).select('id', 'enabled');
-    for (const n of named) {
-      const phone = found.find((p) => p.id === n.id.toLowerCase());
-      if (!phone) throw ValidationError.field(n.field, `The ${n.field} field must name one of the workspace's sessions.`);
-      if (!phone.enabled) throw ValidationError.field(n.field, `The session ${n.id} is disabled.`);
-    }
-    return ids;
+    return services.phones.enabledSenders(workspaceId, named, 'session');
   }
 
   /** target_type + target_filters as the engine's segment filter; 422 naming the field when they do not fit together. */
   async function audienceOf(workspaceId: string, type: TargetType, filters: TargetFilters | null | undefined): Promise<SegmentFilter> {
     if (type === 'all') {
-      if (hasConditions(filters)) throw ValidationError.field('target_filters', 'The target_filters field only applies when target_type is group or filter.');
+      if (hasConditions(filters)) throw invalid('target_filters', 'The target_filters field only applies when target_type is group or filter.');
       return {};
     }
     if (!hasConditions(filters)) {
-      throw ValidationError.field('target_filters', type === 'group' ? 'The target_filters field is required when target_type is group: {"group_id": "…"}.' : 'The target_filters field needs at least one condition when target_type is filter (target_type all selects every contact).');
+      throw invalid('target_filters', type === 'group' ? 'The target_filters field is required when target_type is group: {"group_id": "…"}.' : 'The target_filters field needs at least one condition when target_type is filter (target_type all selects every contact).');
     }
-    if (type === 'group' && !filters.group_id) throw ValidationError.field('target_filters.group_id', 'The target_filters.group_id field is required when target_type is group.');
-    if (filters.group_id && !(await groups.get(workspaceId, filters.group_id))) {
-      throw ValidationError.field('target_filters.group_id', "The target_filters.group_id field must name one of the workspace's contact groups.");
+    if (type === 'group' && !filters.group_id) throw invalid('target_filters.group_id', 'The target_filters.group_id field is required when target_type is group.');
+    if (filters.group_id && !(await services.groups.exists(workspaceId, filters.group_id))) {
+      throw invalid('target_filters.group_id', "The target_filters.group_id field must name one of the workspace's contact groups.");
     }
     const out: SegmentFilter = {};
     if (filters.group_id) out.groupId = filters.group_id.toLowerCase();
@@ -158,23 +149,12 @@ export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
 
   const future = (field: string, at: string): Date => {
     const d = new Date(at);
-    if (d.getTime() <= now().getTime()) throw ValidationError.field(field, `The ${field} field must be a date-time in the future.`);
+    if (d.getTime() <= now().getTime()) throw invalid(field, `The ${field} field must be a date-time in the future.`);
     return d;
   };
   const mediaCheck = (url: string | null | undefined) => (url ? assertPublicUrls([{ field: 'media_url', url }]) : Promise.resolve());
 
-  /** A recurring campaign's statistics are its runs' together (runs are campaigns of their own). */
-  async function statsOf(c: CampaignRow): Promise<CampaignStats> {
-    if (!c.recurrence) return service.stats(c);
-    const sum = await service.stats(c);
-    for (let offset = 0; ; offset += 200) {
-      const { rows } = await service.list(c.workspace_id, { parentId: c.id }, { limit: 200, offset });
-      for (const s of await Promise.all(rows.map((r) => service.stats(r)))) {
-        for (const k of Object.keys(sum) as (keyof CampaignStats)[]) sum[k] += s[k];
-      }
-      if (rows.length < 200) return sum;
-    }
-  }
+  const statsOf = (c: CampaignRow): Promise<CampaignStats> => service.statsWithRuns(c);
 
   const item = z.object({ data: campaignView });
   const lifecycle = (base: string, action: 'start' | 'pause' | 'resume' | 'cancel', summary: string) =>
@@ -224,10 +204,10 @@ export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
         const principal = principalOf(ctx);
         const ws = principal.workspaceId;
         const phoneIds = await senders(ws, body, principal.sessionId);
-        if (!phoneIds) throw ValidationError.field('session_id', 'The session_id field is required unless the API key is bound to a session.');
-        if (!body.message_content?.trim() && !body.media_url) throw ValidationError.field('message_content', 'The message_content field is required (or media_url).');
+        if (!phoneIds) throw invalid('session_id', 'The session_id field is required unless the API key is bound to a session.');
+        if (!body.message_content?.trim() && !body.media_url) throw invalid('message_content', 'The message_content field is required (or media_url).');
         const startTime = body.scheduled_at ? future('scheduled_at', body.scheduled_at) : null;
-        if (body.recurrence && body.end_at) throw ValidationError.field('end_at', 'The end_at field does not apply to recurring campaigns: use recurrence.end_at.');
+        if (body.recurrence && body.end_at) throw invalid('end_at', 'The end_at field does not apply to recurring campaigns: use recurrence.end_at.');
         await mediaCheck(body.media_url);
         const draft: CampaignDraft = {
           name: body.name,
@@ -274,7 +254,7 @@ export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
           const ws = principal.workspaceId;
           const c = await service.get(ws, params.campaign);
           if (!isAllowed('update', c.status)) throw invalidState('update', c.status);
-          if (body.recurrence !== undefined && c.status !== 'draft') throw ValidationError.field('recurrence', 'The recurrence field can only change while the campaign is a draft.');
+          if (body.recurrence !== undefined && c.status !== 'draft') throw invalid('recurrence', 'The recurrence field can only change while the campaign is a draft.');
           const d: Partial<CampaignDraft> = {};
           if (body.name !== undefined) d.name = body.name;
           if (body.channel !== undefined) d.channel = body.channel;
@@ -294,14 +274,14 @@ export function zagelyCampaignRoutes(deps: ApiDeps): RouteSpec[] {
           }
           const message = d.message ?? c.message;
           const media = d.mediaUrls ?? c.media_urls;
-          if (!message.trim() && !media.length) throw ValidationError.field('message_content', 'The message_content field is required (or media_url).');
+          if (!message.trim() && !media.length) throw invalid('message_content', 'The message_content field is required (or media_url).');
           if (body.buttons !== undefined) d.buttons = body.buttons;
           if (body.scheduled_at !== undefined) d.startTime = future('scheduled_at', body.scheduled_at);
           if (body.end_at !== undefined) d.endTime = body.end_at ? new Date(body.end_at) : null;
           if (body.enable_link_shortening !== undefined) d.enableLinkShortening = body.enable_link_shortening;
           if (body.recurrence !== undefined) d.recurrence = body.recurrence;
           const recurring = d.recurrence !== undefined ? d.recurrence : c.recurrence;
-          if (recurring && (d.endTime !== undefined ? d.endTime : c.end_time)) throw ValidationError.field('end_at', 'The end_at field does not apply to recurring campaigns: use recurrence.end_at.');
+          if (recurring && (d.endTime !== undefined ? d.endTime : c.end_time)) throw invalid('end_at', 'The end_at field does not apply to recurring campaigns: use recurrence.end_at.');
           const fields = { ...FIELDS, phones: body.session_ids && !body.session_id ? 'session_ids' : 'session_id' };
           return { data: toCampaign(await service.update(ws, params.campaign, d, fields)) };
         },

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { contactsRepo } from '../../../db/repositories/contacts';
 import type { SegmentFilter } from '../../../domain/segment';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
-import { contactService, phoneOrFail, type ContactInput, type ContactView, type FieldNames } from '../../services/contacts';
-import { groupService } from '../../services/groups';
+import { phoneOrFail, type ContactInput, type ContactView, type FieldNames } from '../../../services/contacts';
 import { contactView, messageResponse, paginated, pageWindow } from '../../schemas/zagely/common';
 import {
   CONTACT_SORTS,
@@ -22,10 +20,8 @@ const TAG = 'Contacts';
 const NAMES: FieldNames = { phone: 'phone_number', label_ids: 'tags' };
 
 /** Zagely's contact book: list with filters, create, show, update, delete, block and unblock. */
-export function zagelyContactRoutes({ db }: ApiDeps) {
-  const contacts = contactService(db);
-  const groups = groupService(db);
-  const repo = contactsRepo(db);
+export function zagelyContactRoutes({ services }: RouteDeps) {
+  const { contacts, groups } = services;
 
   /** Contacts as documented, with the dynamic groups each falls in beside its static ones. */
   async function present(workspaceId: string, views: ContactView[]) {
@@ -133,7 +129,7 @@ export function zagelyContactRoutes({ db }: ApiDeps) {
       handler: async (ctx, { params }) => {
         const { workspaceId } = principalOf(ctx);
         const view = await contacts.get(workspaceId, params.contact);
-        const [contact, messages] = await Promise.all([one(workspaceId, view), repo.recentMessages(workspaceId, view.id, 10)]);
+        const [contact, messages] = await Promise.all([one(workspaceId, view), contacts.recentMessages(workspaceId, view.id, 10)]);
         return { data: { ...contact, messages: messages.map(toMessage) } };
       },
     }),

@@ -1,9 +1,5 @@
-import { contactsRepo } from '../../../db/repositories/contacts';
-import { conversationsRepo, type ListedConversation } from '../../../db/repositories/conversations';
-import { eventsRepo } from '../../../db/repositories/events';
-import { conversationEndedEventData } from '../../../domain/events';
-import type { ApiDeps } from '../../context';
-import { ApiError, notFound } from '../../errors';
+import type { ListedConversation } from '../../../db/repositories/conversations';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import {
@@ -33,16 +29,9 @@ export const toConversation = (c: ListedConversation) => ({
 });
 
 /** Conversations (one open per contact, channel and sender): list, show with recent messages, end. */
-export function zagelyConversationRoutes({ db, clock }: ApiDeps) {
-  const conversations = conversationsRepo(db);
-  const contacts = contactsRepo(db);
-  const events = eventsRepo(db);
+export function zagelyConversationRoutes({ services, clock }: RouteDeps) {
+  const { conversations } = services;
   const now = () => clock?.() ?? new Date();
-  const listed = async (workspaceId: string, id: string) => {
-    const c = await conversations.getListed(workspaceId, id);
-    if (!c) throw notFound('Conversation');
-    return c;
-  };
   return [
     route({
       method: 'get',
@@ -73,7 +62,7 @@ export function zagelyConversationRoutes({ db, clock }: ApiDeps) {
       response: conversationWithMessages,
       handler: async (ctx, { params }) => {
         const ws = principalOf(ctx).workspaceId;
-        const c = await listed(ws, params.conversation);
+        const c = await conversations.get(ws, params.conversation);
         const messages = await conversations.recentMessages(ws, c.id, SHOWN_MESSAGES);
         return { data: { ...toConversation(c), messages: messages.map(zagelyMessage) } };
       },
@@ -90,27 +79,7 @@ export function zagelyConversationRoutes({ db, clock }: ApiDeps) {
       errors: [409],
       handler: async (ctx, { params }) => {
         const principal = principalOf(ctx);
-        const ws = principal.workspaceId;
-        await db.transaction(async (trx) => {
-          const ended = await conversations.end(ws, params.conversation, now(), trx);
-          if (!ended) {
-            const current = await conversations.get(ws, params.conversation, trx);
-            if (!current) throw notFound('Conversation');
-            throw new ApiError(409, 'invalid_status', `The conversation is ${current.status} and can no longer be ended.`, { status: current.status });
-          }
-          const contact = await contacts.get(ws, ended.contact_id, trx);
-          await events.record(
-            {
-              workspace_id: ws,
-              type: 'conversation.ended',
-              subject_type: 'conversation',
-              subject_id: ended.id,
-              data: conversationEndedEventData(ended, contact, { type: 'api_key', id: principal.keyId }),
-            },
-            trx,
-          );
-        });
-        return { data: toConversation(await listed(ws, params.conversation)) };
+        return { data: toConversation(await conversations.end(principal.workspaceId, params.conversation, { type: 'api_key', id: principal.keyId }, now())) };
       },
     }),
   ];

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import type { ApiDeps } from '../../context';
-import { ApiError } from '../../errors';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
-import { jobService } from '../../services/jobs';
 
 const exportBody = z
   .object({
@@ -20,8 +17,8 @@ const exportBody = z
 const jobParams = z.object({ job: uuid });
 
 /** Zagely contact export (async, 202) and the job it creates. */
-export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
-  const jobs = jobService(db, temporal, config.TEMPORAL_TASK_QUEUE);
+export function zagelyExportRoutes({ services }: RouteDeps) {
+  const { jobs } = services;
   const present = (job: Awaited<ReturnType<typeof jobs.get>>) => ({
     id: job.id,
     type: job.type,
@@ -68,13 +65,7 @@ export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
       ability: 'contacts.read',
       params: jobParams,
       handler: async (ctx, { params }) => {
-        const workspaceId = principalOf(ctx).workspaceId;
-        const job = await jobs.get(workspaceId, params.job);
-        const file = typeof job.result?.file === 'string' ? path.resolve(config.EXPORT_DIR, job.result.file) : undefined;
-        if (job.type !== 'export_contacts' || job.status !== 'finished' || !file || !file.startsWith(path.resolve(config.EXPORT_DIR, workspaceId))) {
-          throw new ApiError(409, 'job_not_finished', `The export is ${job.status}; download it once it is finished.`, { status: job.status });
-        }
-        if (!fs.existsSync(file)) throw new ApiError(410, 'export_expired', 'The export file is no longer available; start a new export.');
+        const { job, path: file } = await jobs.contactExportFile(principalOf(ctx).workspaceId, params.job);
         ctx.type = 'text/csv; charset=utf-8';
         ctx.attachment(`contacts-${job.id}.csv`);
         ctx.body = fs.createReadStream(file);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ApiDeps } from '../../context';
+import type { MembershipResult } from '../../../services/groups';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
-import { groupService, type MembershipResult } from '../../services/groups';
-import type { ContactView } from '../../services/contacts';
+import type { ContactView } from '../../../services/contacts';
 import { contactView, messageResponse, paginated } from '../../schemas/zagely/common';
 import { groupCreateBody, groupListQuery, groupParams, groupUpdateBody, groupView, memberResult, membersBody } from '../../schemas/zagely/groups';
 import { page, toContact, toGroup } from './views';
@@ -11,8 +11,8 @@ import { page, toContact, toGroup } from './views';
 const TAG = 'Contact groups';
 
 /** Zagely contact groups: static (managed by hand) and dynamic (selected by filters). */
-export function zagelyGroupRoutes({ db }: ApiDeps) {
-  const groups = groupService(db);
+export function zagelyGroupRoutes({ services }: RouteDeps) {
+  const groups = services.groups;
 
   async function contactsWithGroups(workspaceId: string, contacts: ContactView[]) {
     const dynamic = await groups.dynamicGroupsOf(workspaceId, contacts.map((c) => c.id));

@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { workspacesRepo } from '../../../db/repositories/workspaces';
-import type { ApiDeps } from '../../context';
-import { notFound } from '../../errors';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
-import { apiKeyService } from '../../services/api-keys';
 import { messageResponse } from '../../schemas/zagely/common';
 import { keyCreateBody, keyParams, keyView } from '../../schemas/zagely/keys';
 import { toKeyView } from './views';
@@ -15,14 +12,9 @@ const TAG = 'API keys';
  * Key management: Zagely's document leaves keys to the dashboard; these endpoints are ours. Only a key with `*`
  * may manage keys, so a narrow key cannot widen itself; secrets appear once, in the create response.
  */
-export function zagelyKeyRoutes({ db }: ApiDeps) {
-  const service = apiKeyService(db);
-  const workspaces = workspacesRepo(db);
-  const workspaceOf = async (id: string) => {
-    const ws = await workspaces.get(id);
-    if (!ws) throw notFound('Workspace');
-    return ws;
-  };
+export function zagelyKeyRoutes({ services }: RouteDeps) {
+  const service = services.apiKeys;
+  const workspaceOf = (id: string) => services.workspaces.get(id);
   const toggle = (action: 'disable' | 'enable') =>
     route({
       method: 'post',

@@ -1,11 +1,9 @@
-import type { ApiDeps } from '../../context';
-import { ValidationError } from '../../errors';
+import type { RouteDeps } from '../../context';
+import { invalid } from '../../../services/errors';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import { messageListQuery, messageParams, rescheduleBody, zagelySendBody } from '../../schemas/messages';
-import { phoneOrFail } from '../../services/contacts';
-import { messageService } from '../../services/messages';
-import { outboundUrlGuard } from '../../services/outbound-urls';
+import { phoneOrFail } from '../../../services/contacts';
 import { zagelyMessage } from '../messages-views';
 import { page } from './views';
 import { pageWindow } from '../../schemas/zagely/common';
@@ -13,9 +11,9 @@ import { pageWindow } from '../../schemas/zagely/common';
 const TAG = 'Messages';
 
 /** Zagely messages: send (SMS as an extension beside WhatsApp), list, show, and scheduled-message management. */
-export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: ApiDeps) {
-  const service = messageService({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, clock });
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+export function zagelyMessageRoutes({ services }: RouteDeps) {
+  const service = services.messages;
+  const assertPublicUrls = services.assertPublicUrls;
   const listed = async (workspaceId: string, id: string) => zagelyMessage(await service.getListed(workspaceId, id));
   const cancel = (method: 'post' | 'delete', path: string) =>
     route({
@@ -45,7 +43,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       handler: async (ctx, { body }) => {
         const principal = principalOf(ctx);
         const sessionId = body.session_id ?? principal.sessionId;
-        if (!sessionId) throw ValidationError.field('session_id', 'The session_id field is required unless the API key is bound to a session.');
+        if (!sessionId) throw invalid('session_id', 'The session_id field is required unless the API key is bound to a session.');
         const sender = await service.senderById(principal.workspaceId, sessionId, 'session_id');
         const to = phoneOrFail(body.to, 'to', principal.defaultCountry);
         if (body.media_url) await assertPublicUrls([{ field: 'media_url', url: body.media_url }]);

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { phonesRepo } from '../../../db/repositories/phones';
-import type { ApiDeps } from '../../context';
-import { notFound } from '../../errors';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import { paginated, paginationQuery, pageWindow } from '../../schemas/zagely/common';
@@ -11,8 +9,8 @@ import { page, toSession } from './views';
 const TAG = 'Sessions';
 
 /** Zagely sessions: the workspace's sender phones under Zagely's name. */
-export function zagelySessionRoutes({ db }: ApiDeps) {
-  const phones = phonesRepo(db);
+export function zagelySessionRoutes({ services }: RouteDeps) {
+  const { phones } = services;
   return [
     route({
       method: 'get',
@@ -36,9 +34,7 @@ export function zagelySessionRoutes({ db }: ApiDeps) {
       params: sessionParams,
       response: z.object({ data: sessionView }),
       handler: async (ctx, { params }) => {
-        const row = await phones.get(principalOf(ctx).workspaceId, params.session);
-        if (!row) throw notFound('Session');
-        return { data: toSession(row) };
+        return { data: toSession(await phones.get(principalOf(ctx).workspaceId, params.session, 'Session')) };
       },
     }),
   ];

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { TemplateRow } from '../../../db/repositories/templates';
-import type { ApiDeps } from '../../context';
-import { outboundUrlGuard } from '../../services/outbound-urls';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route, type RouteSpec } from '../../routing';
 import { messageResponse, paginated } from '../../schemas/zagely/common';
@@ -14,8 +12,8 @@ import {
   templateUpdateBody,
   templateView,
 } from '../../schemas/zagely/templates';
-import { templateService } from '../../services/templates';
 import { page } from './views';
+import type { TemplateRow } from '../../../db/rows';
 
 const TAG = 'Templates';
 
@@ -35,10 +33,10 @@ export const toTemplate = (t: TemplateRow): z.infer<typeof templateView> => ({
 });
 
 /** Zagely message templates: CRUD and preview (rendered by domain/template.ts). */
-export function zagelyTemplateRoutes({ db, config }: ApiDeps): RouteSpec[] {
-  const templates = templateService(db);
+export function zagelyTemplateRoutes({ services }: RouteDeps): RouteSpec[] {
+  const templates = services.templates;
   // Template media is sent by carriers on our behalf: refuse private targets (SSRF) like message media.
-  const assertPublicUrls = outboundUrlGuard(config.OUTBOUND_ALLOWED_HOSTS);
+  const assertPublicUrls = services.assertPublicUrls;
   const mediaOf = (url: string | null | undefined) => (url ? [{ field: 'media_url', url }] : []);
 
   return PREFIXES.flatMap((base) => [

@@ -1,15 +1,12 @@
 import type { z } from 'zod';
-import type { ApiKeyRow } from '../../../db/repositories/api-keys';
-import type { ContactMessageRow } from '../../../db/repositories/contacts';
-import type { PhoneRow } from '../../../db/repositories/phones';
-import type { WorkspaceRow } from '../../../db/repositories/workspaces';
 import type { ZagelyContact } from '../../schemas/zagely/common';
 import type { messageView } from '../../schemas/zagely/contacts';
 import type { groupView } from '../../schemas/zagely/groups';
 import type { keyView } from '../../schemas/zagely/keys';
 import type { sessionView } from '../../schemas/zagely/sessions';
-import type { ContactView } from '../../services/contacts';
-import type { GroupWithCount } from '../../services/groups';
+import type { ContactView } from '../../../services/contacts';
+import type { GroupWithCount } from '../../../services/groups';
+import type { ApiKeyRow, ContactMessageRow, PhoneRow, WorkspaceRow } from '../../../db/rows';
 
 /** Rows as Zagely shows them. */
 

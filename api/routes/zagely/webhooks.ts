@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../../../db/repositories/webhooks';
-import type { ApiDeps } from '../../context';
+import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import { messageResponse, paginated } from '../../schemas/zagely/common';
@@ -15,8 +14,8 @@ import {
   webhookUpdateBody,
   webhookView,
 } from '../../schemas/zagely/webhooks';
-import { webhookService } from '../../services/webhooks';
 import { iso, page } from './views';
+import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../../../db/rows';
 
 const TAG = 'Webhooks';
 
@@ -73,8 +72,8 @@ const replayRangeBody = z
   .refine((b) => !(b.from instanceof Date && b.to instanceof Date) || b.from <= b.to, { path: ['to'], error: 'must not be before from' });
 
 /** Zagely webhooks: subscriptions (secret shown only on create), delivery log, test events and replays. */
-export function zagelyWebhookRoutes({ db, config }: ApiDeps) {
-  const webhooks = webhookService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS });
+export function zagelyWebhookRoutes({ services }: RouteDeps) {
+  const webhooks = services.webhooks;
 
   return [
     route({

@@ -1,5 +1,5 @@
-import { checkUrl, OutboundUrlError, parseAllowList, type AllowList, type LookupAll } from '../../lib/outbound-url';
-import { ValidationError } from '../errors';
+import { checkUrl, OutboundUrlError, parseAllowList, type AllowList, type LookupAll } from '../lib/outbound-url';
+import { InvalidError } from './errors';
 
 /**
  * Registration-time SSRF guard for the API: every user-supplied URL the server (or a carrier on our behalf) will
@@ -19,6 +19,6 @@ export function outboundUrlGuard(allowedHosts: string | undefined, opts: { looku
         }
       }),
     );
-    if (Object.keys(errors).length) throw new ValidationError(errors);
+    if (Object.keys(errors).length) throw new InvalidError(errors);
   };
 }

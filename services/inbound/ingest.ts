@@ -1,16 +1,16 @@
 import type { Knex } from 'knex';
 import type { InboundEvent, NormalizedEvent, ProviderName, StatusEvent } from '../../carriers/types';
-import type { CarrierPhoneRow } from '../../db/repositories/carrier-phones';
 import { consentRepo } from '../../db/repositories/consent';
-import { contactsRepo, type ContactRow } from '../../db/repositories/contacts';
+import { contactsRepo } from '../../db/repositories/contacts';
 import { conversationsRepo } from '../../db/repositories/conversations';
 import { eventsRepo, type NewEvent } from '../../db/repositories/events';
-import { messagesRepo, type MessageRow } from '../../db/repositories/messages';
-import { contactEventData, conversationEventData, messageEventData, statusEventType } from '../../domain/events';
+import { messagesRepo } from '../../db/repositories/messages';
+import { contactEventData, conversationEventData, messageEventData, statusEventType } from '../events';
 import { matchComplianceKeyword, type ComplianceKeywordClass } from '../../domain/opt-out';
 import { normalizePhone } from '../../domain/phone';
 import { DNC_LABEL_NAME } from '../../domain/segment';
 import type { Logger } from '../../lib/logger';
+import type { CarrierPhoneRow, ContactRow, MessageRow } from '../../db/rows';
 
 /*
  * The one ingest path for carrier events. Callback routes (Twilio, WhatsApp Cloud, simulator) authenticate the

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { DuplicateTemplateNameError, templatesRepo, type NewTemplate, type TemplateButton, type TemplatePatch, type TemplateRow } from '../../db/repositories/templates';
-import { contactVariables, extractVariables, render } from '../../domain/template';
-import { notFound, ValidationError } from '../errors';
+import { DuplicateTemplateNameError, templatesRepo, type NewTemplate, type TemplatePatch } from '../db/repositories/templates';
+import { contactVariables, extractVariables, render } from '../domain/template';
+import { notFound, invalid } from './errors';
 import { contactService } from './contacts';
-import { pageWindow } from '../schemas/zagely/common';
+import { pageWindow } from '../api/schemas/zagely/common';
+import type { TemplateButton, TemplateRow } from '../db/rows';
 
 export interface TemplateInput {
   name: string;
@@ -31,7 +32,7 @@ export interface PreviewResult {
 }
 
 const duplicateName = (name: string) =>
-  ValidationError.field('name', `A template named "${name}" already exists in this workspace (names are case-insensitive).`);
+  invalid('name', `A template named "${name}" already exists in this workspace (names are case-insensitive).`);
 
 /**
  * Message templates (Zagely `/api/templates`). Rendering is domain/template.ts, the same renderer messages, campaigns

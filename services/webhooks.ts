@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { webhooksRepo, type DeliveryStatus, type WebhookSubscriptionRow } from '../../db/repositories/webhooks';
-import { generateWebhookSecret, WEBHOOK_TEST_EVENT } from '../../domain/webhooks';
-import { conflict, notFound } from '../errors';
+import { webhooksRepo } from '../db/repositories/webhooks';
+import { generateWebhookSecret, WEBHOOK_TEST_EVENT } from '../domain/webhooks';
+import { conflict, notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
-import { pageWindow } from '../schemas/zagely/common';
+import { pageWindow } from '../api/schemas/zagely/common';
+import type { DeliveryStatus, WebhookSubscriptionRow } from '../db/rows';
 
 /**
  * Zagely webhook subscriptions. URLs pass the registration-time SSRF check (422 naming `url`); the worker checks

@@ -1,23 +1,4 @@
-/**
- * The canonical `data` of each event in the events outbox. One shape per subject, holding everything both webhook
- * dialects need, so delivery can map it to SeaX's envelope (`message.new`: conversation_id, message_id, direction
- * INBOUND/OUTBOUND, sender {type, id, name}, content {type, text, data}) and to Zagely's (`message.received`:
- * contact {id, name, phone_number, email}, channel, content) without reading the database again.
- *
- * Event types written: message.sent | message.delivered | message.read | message.failed (carrier status reports,
- * `undelivered` counts as failed), message.received (inbound; SeaX subscribers get it as message.new),
- * conversation.new, conversation.updated, contact.created, contact.opted_out, contact.updated, message.new (an
- * outbound message was created: by the API, a campaign or an automation; SeaX's message.new means "a new message in
- * a conversation", so delivery sends SeaX subscribers both message.new (OUTBOUND) and message.received (INBOUND)
- * as message.new, while Zagely has no outbound-created event and skips it), conversation.ended,
- * session.connected, session.disconnected.
- * Not written: contact.deleted (neither dialect documents one; deleting a contact records nothing) and
- * conversation.label.added/deleted (conversations carry no labels in our schema).
- */
-import type { ContactRow } from '../db/repositories/contacts';
-import type { ConversationRow } from '../db/repositories/conversations';
-import type { MessageRow, MessageStatus } from '../db/repositories/messages';
-import type { PhoneRow } from '../db/repositories/phones';
+import type { ContactRow, ConversationRow, MessageRow, MessageStatus, PhoneRow } from '../db/rows';
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 

@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import { carrierCredentialsSchemas, encryptPhoneCredentials, parseEncryptionKey } from '../../carriers/credentials';
+import { carrierCredentialsSchemas, encryptPhoneCredentials, parseEncryptionKey } from '../carriers/credentials';
 import {
   DEFAULT_CAPABILITY,
   phoneConflictOf,
   phonesRepo,
-  type PhoneCapability,
   type PhoneChangeHook,
   type PhoneListFilter,
-  type PhonePatch,
-  type PhoneRow,
-} from '../../db/repositories/phones';
-import { eventsRepo } from '../../db/repositories/events';
-import { sessionEventData } from '../../domain/events';
-import { phoneCountry } from '../../domain/phone';
-import { conflict, notFound, ValidationError } from '../errors';
+  type PhonePatch
+} from '../db/repositories/phones';
+import { eventsRepo } from '../db/repositories/events';
+import { sessionEventData } from './events';
+import { phoneCountry } from '../domain/phone';
+import { InvalidError, notFound, invalid, conflict } from './errors';
 import { phoneOrFail } from './contacts';
+import type { PhoneCapability, PhoneRow } from '../db/rows';
 
 type Recipient = { type: string; receiver: string } | null;
 
@@ -53,7 +52,7 @@ export interface PhoneServiceOptions {
 const NEEDS_CREDENTIALS = (source: string) => source !== 'SIMULATOR';
 
 /** The provider schema's issues as `credentials.<field>` errors. */
-function credentialsError(error: z.ZodError): ValidationError {
+function credentialsError(error: z.ZodError): InvalidError {
   const errors: Record<string, string[]> = {};
   const add = (field: string, message: string) => (errors[field] ??= []).push(`The ${field} field: ${message}`);
   for (const issue of error.issues) {
@@ -61,7 +60,7 @@ function credentialsError(error: z.ZodError): ValidationError {
     if (issue.code === 'unrecognized_keys') for (const key of issue.keys) add(`${field}.${key}`, 'is not a credential of this provider');
     else add(field, issue.message);
   }
-  return new ValidationError(errors);
+  return new InvalidError(errors);
 }
 
 const RECIPIENTS = ['call_recipient', 'sms_recipient', 'wabp_recipient'] as const;
@@ -83,15 +82,15 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
    */
   function credentialsCipher(source: string, credentials: Record<string, unknown>): ((phoneId: string) => string) | null {
     const schema = carrierCredentialsSchemas[source as keyof typeof carrierCredentialsSchemas];
-    if (!schema) throw ValidationError.field('credentials', `The source ${source} takes no credentials.`);
+    if (!schema) throw invalid('credentials', `The source ${source} takes no credentials.`);
     const parsed = schema.safeParse(credentials);
     if (!parsed.success) throw credentialsError(parsed.error);
     if (!NEEDS_CREDENTIALS(source)) return null;
-    if (!encryptionKey) throw ValidationError.field('credentials', 'The server lacks CREDENTIALS_ENCRYPTION_KEY, so credentials cannot be stored.');
+    if (!encryptionKey) throw invalid('credentials', 'The server lacks CREDENTIALS_ENCRYPTION_KEY, so credentials cannot be stored.');
     try {
       parseEncryptionKey(encryptionKey);
     } catch {
-      throw ValidationError.field('credentials', 'The server’s CREDENTIALS_ENCRYPTION_KEY is not a valid key, so credentials cannot be stored.');
+      throw invalid('credentials', 'The server’s CREDENTIALS_ENCRYPTION_KEY is not a valid key, so credentials cannot be stored.');
     }
     const value = parsed.data;
     return (phoneId) => encryptPhoneCredentials(phoneId, value, encryptionKey);
@@ -118,7 +117,7 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
 
   function rethrow(err: unknown, phone: string | undefined): never {
     const kind = phoneConflictOf(err);
-    if (kind === 'number') throw ValidationError.field('phone', `The phone ${phone ?? ''} is already registered in this workspace.`);
+    if (kind === 'number') throw invalid('phone', `The phone ${phone ?? ''} is already registered in this workspace.`);
     if (kind === 'default') throw conflict('Another request changed the default phone at the same time; retry.');
     throw err;
   }
@@ -142,9 +141,28 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
   return {
     list: (workspaceId: string, filter: PhoneListFilter, opts: { limit?: number; offset: number }) => repo.list(workspaceId, filter, opts),
 
-    async get(workspaceId: string, id: string): Promise<PhoneRow> {
+    /** Which of these ids are the workspace's phones, with number, name and enabled (one query). */
+    states: (workspaceId: string, ids: string[]) => repo.states(workspaceId, ids),
+
+    /**
+     * The named senders (each `{field, id}`) as ids of enabled phones of the workspace, deduplicated; invalid
+     * naming the field of one that is not a phone of the workspace (`what`: the dialect's word), or disabled.
+     */
+    async enabledSenders(workspaceId: string, named: { field: string; id: string }[], what = 'phone'): Promise<string[]> {
+      const ids = [...new Set(named.map((n) => n.id.toLowerCase()))];
+      const found = await repo.states(workspaceId, ids);
+      for (const n of named) {
+        const phone = found.find((p) => p.id === n.id.toLowerCase());
+        if (!phone) throw invalid(n.field, `The ${n.field} field must name one of the workspace's ${what}s.`);
+        if (!phone.enabled) throw invalid(n.field, `The ${what} ${n.id} is disabled.`);
+      }
+      return ids;
+    },
+
+    /** The phone, or not found (under the dialect's name for it: Phone, Session). */
+    async get(workspaceId: string, id: string, what = 'Phone'): Promise<PhoneRow> {
       const row = await repo.get(workspaceId, id);
-      if (!row) throw notFound('Phone');
+      if (!row) throw notFound(what);
       return row;
     },
 
@@ -176,7 +194,7 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
       } else if (input.credentials === null || (sourceChanged && !NEEDS_CREDENTIALS(source))) {
         patch.credentials_encrypted = null;
       } else if (sourceChanged) {
-        throw ValidationError.field('credentials', `Changing the source to ${source} needs the provider’s credentials.`);
+        throw invalid('credentials', `Changing the source to ${source} needs the provider’s credentials.`);
       }
       if (sourceChanged || patch.whatsapp_business_account_phone_id !== undefined) {
         patch.provider_sender_id = providerSenderIdOf(source, patch.whatsapp_business_account_phone_id !== undefined ? patch.whatsapp_business_account_phone_id : current.whatsapp_business_account_phone_id);

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
-import { groupsRepo, type GroupFilters, type GroupRow, type MembershipChange } from '../../db/repositories/groups';
-import { normalizePhone } from '../../domain/phone';
-import { groupFiltersToSegment, InvalidGroupFiltersError, type SegmentFilter } from '../../domain/segment';
-import { notFound, ValidationError } from '../errors';
+import { groupsRepo, type MembershipChange } from '../db/repositories/groups';
+import { normalizePhone } from '../domain/phone';
+import { groupFiltersToSegment, InvalidGroupFiltersError, type SegmentFilter } from '../domain/segment';
+import { notFound, invalid } from './errors';
 import { contactService, type ContactView } from './contacts';
-import { pageWindow } from '../schemas/zagely/common';
+import { pageWindow } from '../api/schemas/zagely/common';
+import type { GroupFilters, GroupRow } from '../db/rows';
 
 export interface GroupWithCount extends GroupRow {
   contacts_count: number;
@@ -86,7 +87,7 @@ export function groupService(db: Knex) {
 
   function staticOnly(group: GroupRow, verb: 'added to' | 'removed from'): void {
     if (group.type !== 'static') {
-      throw ValidationError.field(
+      throw invalid(
         'group',
         `Contacts can only be ${verb} a static group; "${group.name}" is dynamic and its members follow its filters.`,
         'path',
@@ -143,6 +144,8 @@ export function groupService(db: Knex) {
 
   return {
     get: existing,
+    /** Whether the workspace has this group. */
+    exists: async (workspaceId: string, id: string): Promise<boolean> => !!(await repo.get(workspaceId, id)),
     withCounts,
 
     async create(workspaceId: string, input: NewGroupInput): Promise<GroupWithCount> {
@@ -170,7 +173,7 @@ export function groupService(db: Knex) {
     async update(workspaceId: string, id: string, patch: GroupPatchInput): Promise<GroupWithCount> {
       const group = await existing(workspaceId, id);
       if (patch.type !== undefined && patch.type !== group.type) {
-        throw ValidationError.field('type', `The type of a group cannot be changed (this group is ${group.type}); create a new group instead.`);
+        throw invalid('type', `The type of a group cannot be changed (this group is ${group.type}); create a new group instead.`);
       }
       const values: { name?: string; description?: string | null; filters?: GroupFilters | null } = {};
       if (patch.name !== undefined) values.name = patch.name;
@@ -208,7 +211,7 @@ export function groupService(db: Knex) {
     /** The segment `group_id` selects in a contact list; an unknown group is a 422 naming the field. */
     async segmentOf(workspaceId: string, groupId: string, field = 'group_id'): Promise<SegmentFilter> {
       const group = await repo.get(workspaceId, groupId);
-      if (!group) throw ValidationError.field(field, `The selected ${field} is not a contact group of this workspace.`, 'query');
+      if (!group) throw invalid(field, `The selected ${field} is not a contact group of this workspace.`, 'query');
       return { groupId: group.id };
     },
   };
@@ -217,15 +220,15 @@ export function groupService(db: Knex) {
 /** Static groups carry no filters; dynamic ones must have them. */
 function checkFilters(type: GroupRow['type'], filters: GroupFilters | null | undefined): GroupFilters | null {
   if (type === 'dynamic') {
-    if (!filters) throw ValidationError.field('filters', 'The filters field is required when type is dynamic.');
+    if (!filters) throw invalid('filters', 'The filters field is required when type is dynamic.');
     try {
       groupFiltersToSegment(filters);
     } catch (err) {
-      if (err instanceof InvalidGroupFiltersError) throw ValidationError.field('filters', err.message);
+      if (err instanceof InvalidGroupFiltersError) throw invalid('filters', err.message);
       throw err;
     }
     return filters;
   }
-  if (filters) throw ValidationError.field('filters', 'Static groups have no filters: their members are added and removed by hand.');
+  if (filters) throw invalid('filters', 'Static groups have no filters: their members are added and removed by hand.');
   return null;
 }

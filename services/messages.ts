@@ -1,14 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { contactsRepo, DuplicatePhoneError, type ContactRow } from '../../db/repositories/contacts';
-import { messagesRepo, type MessageRow, type MessageStatus } from '../../db/repositories/messages';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
-import { countSegments } from '../../domain/sms-segments';
-import type { Logger } from '../../lib/logger';
-import { workflowIds } from '../../workflows/shared/ids';
-import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
-import { cancelSignal, rescheduleSignal, sendMessageWorkflow } from '../../workflows/send-message';
-import { ApiError, notFound, ValidationError } from '../errors';
+import { contactsRepo, DuplicatePhoneError } from '../db/repositories/contacts';
+import { eventsRepo } from '../db/repositories/events';
+import { messagesRepo } from '../db/repositories/messages';
+import { phonesRepo } from '../db/repositories/phones';
+import { countSegments } from '../domain/sms-segments';
+import type { Logger } from '../lib/logger';
+import type { ContactRow, MessageRow, MessageStatus, PhoneRow } from '../db/rows';
+import type { WorkflowStarters } from '../temporal/starters';
+import { conflict, invalid, notFound, unavailable, type AppError } from './errors';
+import { messageEventData } from './events';
 
 /** Scheduled sends may be at most this far ahead (SeaX: "up to 7 days in advance"). */
 export const MAX_SCHEDULE_AHEAD_MS = 7 * 24 * 3600 * 1000;
@@ -58,9 +58,9 @@ export interface ReplyInput {
 
 /** Validate `send_at` (ISO with offset, already parsed): in the future and at most 7 days ahead; 422 naming the field. */
 export function checkSendAt(sendAt: Date, now: Date, field = 'send_at'): void {
-  if (Number.isNaN(sendAt.getTime())) throw ValidationError.field(field, `The ${field} field must be an ISO 8601 date-time.`);
-  if (sendAt.getTime() <= now.getTime()) throw ValidationError.field(field, `The ${field} field must be in the future.`);
-  if (sendAt.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS) throw ValidationError.field(field, `The ${field} field may be at most 7 days ahead.`);
+  if (Number.isNaN(sendAt.getTime())) throw invalid(field, `The ${field} field must be an ISO 8601 date-time.`);
+  if (sendAt.getTime() <= now.getTime()) throw invalid(field, `The ${field} field must be in the future.`);
+  if (sendAt.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS) throw invalid(field, `The ${field} field may be at most 7 days ahead.`);
 }
 
 /**
@@ -68,10 +68,23 @@ export function checkSendAt(sendAt: Date, now: Date, field = 'send_at'): void {
  * answers; the worker does the carrier call. Cancel and reschedule change the row first (compare-and-set: the
  * database is the source of truth), then signal the workflow.
  */
-export function messageService(deps: { db: Knex; temporal: Client; taskQueue: string; logger: Logger; clock?: () => Date }) {
-  const { db, temporal, taskQueue, logger } = deps;
+export function messageService(deps: { db: Knex; starters: WorkflowStarters; logger: Logger; clock?: () => Date }) {
+  const { db, starters, logger } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const messages = messagesRepo(db);
+  const events = eventsRepo(db);
+
+  /**
+   * Record an outbound message and its `message.new` event in one transaction (a savepoint when `trx` already is
+   * one), so the event exists exactly when the row does.
+   */
+  const insertOutbound = (row: Parameters<typeof messages.insert>[0], trx: Knex = db): Promise<MessageRow> =>
+    trx.transaction(async (t) => {
+      const msg = await messages.insert(row, t);
+      const contact = msg.contact_id ? await contacts.get(msg.workspace_id, msg.contact_id, t) : undefined;
+      await events.record({ workspace_id: msg.workspace_id, type: 'message.new', subject_type: 'message', subject_id: msg.id, data: messageEventData(msg, contact) }, t);
+      return msg;
+    });
   const contacts = contactsRepo(db);
   const phones = phonesRepo(db);
 
@@ -90,22 +103,13 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
 
   /** Start the message workflow for a recorded row (`message-<id>`: starting it again is a no-op). */
   async function startMessage(row: MessageRow, sendAt?: Date): Promise<MessageRow> {
-    const workflowId = workflowIds.message(row.id);
+    let workflowId: string;
     try {
-      await temporal.workflow.start(sendMessageWorkflow, {
-        taskQueue,
-        workflowId,
-        args: [{ workspaceId: row.workspace_id, messageId: row.id, ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) }],
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.workspaceId, value: row.workspace_id },
-          { key: SEARCH_ATTRIBUTES.workflowKind, value: 'message' },
-        ],
-      });
+      workflowId = await starters.message({ workspaceId: row.workspace_id, messageId: row.id, to: row.to_address, sendAt });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        await messages.markFailed(row.workspace_id, row.id, ['scheduled', 'queued'], { code: 'workflow_unavailable', message: 'The send could not be started; retry.' });
-        throw new ApiError(503, 'service_unavailable', 'The workflow service is unavailable; retry shortly.', { cause: String(err) });
-      }
+      // Nothing may be left that could send later without a workflow: the row fails now.
+      await messages.markFailed(row.workspace_id, row.id, ['scheduled', 'queued'], { code: 'workflow_unavailable', message: 'The send could not be started; retry.' });
+      throw unavailable('The workflow service is unavailable; retry shortly.', { cause: String(err) });
     }
     await messages.setWorkflowId(row.workspace_id, row.id, workflowId);
     return { ...row, workflow_id: workflowId };
@@ -116,7 +120,7 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
     const media = input.mediaUrl ? [input.mediaUrl] : [];
     const isSms = input.channel !== 'whatsapp';
     const segments = isSms && input.content ? countSegments(input.content) : undefined;
-    return messages.insert(
+    return insertOutbound(
       {
         workspace_id: input.workspaceId,
         channel: isSms ? (media.length ? 'mms' : 'sms') : 'whatsapp',
@@ -153,16 +157,16 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
     /** The workspace's phone with this number, or 422 naming `field`. */
     async senderByNumber(workspaceId: string, number: string, field: string): Promise<PhoneRow> {
       const phone = await phones.findByNumber(workspaceId, number);
-      if (!phone) throw ValidationError.field(field, `The ${field} field must be one of the workspace's phone numbers.`);
-      if (!phone.enabled) throw ValidationError.field(field, `The phone ${number} is disabled.`);
+      if (!phone) throw invalid(field, `The ${field} field must be one of the workspace's phone numbers.`);
+      if (!phone.enabled) throw invalid(field, `The phone ${number} is disabled.`);
       return phone;
     },
 
     /** The workspace's phone with this id (a Zagely session), or 422 naming `field`. */
     async senderById(workspaceId: string, id: string, field: string): Promise<PhoneRow> {
       const phone = await phones.get(workspaceId, id);
-      if (!phone) throw ValidationError.field(field, `The ${field} field must name one of the workspace's sessions.`);
-      if (!phone.enabled) throw ValidationError.field(field, `The session ${id} is disabled.`);
+      if (!phone) throw invalid(field, `The ${field} field must name one of the workspace's sessions.`);
+      if (!phone.enabled) throw invalid(field, `The session ${id} is disabled.`);
       return phone;
     },
 
@@ -173,7 +177,7 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
       const isSms = input.channel === 'sms';
       const segments = isSms && input.content ? countSegments(input.content) : undefined;
       const scheduled = input.sendAt !== undefined;
-      const row = await messages.insert({
+      const row = await insertOutbound({
         workspace_id: workspaceId,
         channel: isSms ? (input.mediaUrls.length ? 'mms' : 'sms') : 'whatsapp',
         direction: 'outbound',
@@ -214,7 +218,7 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
     async cancel(workspaceId: string, id: string): Promise<MessageRow> {
       const row = await messages.transition(workspaceId, id, ['scheduled', 'queued'], 'canceled');
       if (!row) throw tooLate(await this.get(workspaceId, id), 'canceled');
-      await signal(id, (h) => h.signal(cancelSignal));
+      await signal(id, () => starters.cancelMessage(id));
       return row;
     },
 
@@ -223,22 +227,22 @@ export function messageService(deps: { db: Knex; temporal: Client; taskQueue: st
       checkSendAt(sendAt, now());
       const row = await messages.setSendAt(workspaceId, id, sendAt, ['scheduled']);
       if (!row) throw tooLate(await this.get(workspaceId, id), 'rescheduled');
-      await signal(id, (h) => h.signal(rescheduleSignal, { sendAt: sendAt.toISOString() }));
+      await signal(id, () => starters.rescheduleMessage(id, sendAt));
       return row;
     },
   };
 
   /** The row already changed; a failed signal only delays the workflow noticing (dispatch re-reads the row). */
-  async function signal(id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {
+  async function signal(id: string, send: () => Promise<void>): Promise<void> {
     try {
-      await fn(temporal.workflow.getHandle(workflowIds.message(id)));
+      await send();
     } catch (err) {
       logger.warn({ err, messageId: id }, 'message workflow not signalled; the row is authoritative');
     }
   }
 }
 
-function tooLate(m: MessageRow, what: string): ApiError {
+function tooLate(m: MessageRow, what: string): AppError {
   const status: MessageStatus = m.status;
-  return new ApiError(409, 'invalid_status', `The message is ${status} and can no longer be ${what}.`, { status });
+  return conflict(`The message is ${status} and can no longer be ${what}.`, { status }, 'invalid_status');
 }

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { apiKeysRepo, type ApiKeyRow } from '../../db/repositories/api-keys';
-import { phonesRepo } from '../../db/repositories/phones';
-import type { Principal } from '../context';
-import { ApiError, conflict, notFound, ValidationError } from '../errors';
+import { apiKeysRepo } from '../db/repositories/api-keys';
+import { phonesRepo } from '../db/repositories/phones';
+import type { Principal } from '../api/context';
+import { notFound, invalid, conflict, forbidden } from './errors';
 import { keyService, type KeyPairInput } from './keys';
+import type { ApiKeyRow } from '../db/rows';
 
 /**
  * Key management by the workspace's own keys (the routes require `*`). Rules beyond the route guard:
@@ -31,17 +32,17 @@ export function apiKeyService(db: Knex) {
       if (!caller.abilities.includes('*')) {
         const beyond = abilities.filter((a) => !caller.abilities.includes(a));
         if (beyond.length) {
-          throw new ApiError(403, 'forbidden', 'An API key cannot grant abilities it does not have.', { abilities: beyond });
+          throw forbidden('forbidden', 'An API key cannot grant abilities it does not have.', { abilities: beyond });
         }
       }
       const sessionId = input.session_id ?? caller.sessionId;
       if (caller.sessionId && sessionId !== caller.sessionId) {
-        throw new ApiError(403, 'forbidden', 'A key bound to a session can only issue keys bound to the same session.', {
+        throw forbidden('forbidden', 'A key bound to a session can only issue keys bound to the same session.', {
           session_id: caller.sessionId,
         });
       }
       if (sessionId && !(await phones.get(caller.workspaceId, sessionId))) {
-        throw ValidationError.field('session_id', 'The selected session_id is not a session of this workspace.');
+        throw invalid('session_id', 'The selected session_id is not a session of this workspace.');
       }
       return keys.createPair(caller.workspaceId, { ...input, abilities, session_id: sessionId ?? null });
     },

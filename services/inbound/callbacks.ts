@@ -6,14 +6,13 @@ import { simulatorCallbacks } from '../../carriers/simulator/callbacks';
 import type { InboundEvent, NormalizedEvent, ProviderName } from '../../carriers/types';
 import { parseForm, twilioCallbacks } from '../../carriers/twilio/callbacks';
 import { metaCallbacks, parseWhatsAppWebhook } from '../../carriers/whatsapp-cloud/callbacks';
-import { carrierPhonesRepo, type CarrierPhoneRow } from '../../db/repositories/carrier-phones';
+import { carrierPhonesRepo } from '../../db/repositories/carrier-phones';
 import { messagesRepo } from '../../db/repositories/messages';
 import { normalizePhone } from '../../domain/phone';
 import type { Logger } from '../../lib/logger';
-import { simulatorCallbackSecret } from '../../lib/simulator-secret';
-import type { ApiConfig } from '../config';
-import { ApiError, ValidationError } from '../errors';
-import { carrierEventsService, type CarrierEventsDeps, type InboundOutcome, type IngestOutcome, type ResolvedEvent } from './carrier-events';
+import { notFound, invalid } from '../errors';
+import { carrierEventsService, type CarrierEventsDeps, type InboundOutcome, type IngestOutcome, type ResolvedEvent } from './ingest';
+import type { CarrierPhoneRow } from '../../db/rows';
 
 /*
  * The provider edge of carrier callbacks: find which of our phones a request concerns, authenticate it with that
@@ -40,23 +39,24 @@ const forbidden = (): CallbackAnswer => text(403, 'Forbidden');
 export interface CarrierCallbacksDeps extends Pick<CarrierEventsDeps, 'sendReply'> {
   db: Knex;
   logger: Logger;
-  config: ApiConfig;
+  /** The secrets callbacks are verified with (ServiceSettings). */
+  settings: { credentialsKey?: string; simulatorSecret: string; whatsappAppSecret?: string; whatsappVerifyToken?: string };
 }
 
 export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
-  const { db, logger, config } = deps;
+  const { db, logger, settings } = deps;
   const phones = carrierPhonesRepo(db);
   const messages = messagesRepo(db);
   const ingest = carrierEventsService({ db, logger, defaultCountry: DEFAULT_COUNTRY, sendReply: deps.sendReply });
 
   function credentials<P extends ProviderName>(provider: P, phone: CarrierPhoneRow) {
     if (!phone.credentials_encrypted) return undefined;
-    if (!config.CREDENTIALS_ENCRYPTION_KEY) {
+    if (!settings.credentialsKey) {
       logger.error({ phoneId: phone.id }, 'CREDENTIALS_ENCRYPTION_KEY is not set: carrier callbacks cannot be authenticated');
       return undefined;
     }
     try {
-      return decryptPhoneCredentials(provider, { id: phone.id, credentials_encrypted: phone.credentials_encrypted }, config.CREDENTIALS_ENCRYPTION_KEY.split(',').map((k) => k.trim()).filter(Boolean));
+      return decryptPhoneCredentials(provider, { id: phone.id, credentials_encrypted: phone.credentials_encrypted }, settings.credentialsKey.split(',').map((k) => k.trim()).filter(Boolean));
     } catch (err) {
       logger.error({ err, phoneId: phone.id, provider }, 'phone credentials do not decrypt; callback refused');
       return undefined;
@@ -69,7 +69,7 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
     if (!creds || (accountSid && creds.accountSid !== accountSid)) return undefined;
     return twilioCallbacks(creds.authToken);
   };
-  const simulator = simulatorCallbacks(simulatorCallbackSecret(config));
+  const simulator = simulatorCallbacks(settings.simulatorSecret);
 
   const bareNumber = (addr: string): string => {
     const stripped = addr.replace(/^whatsapp:/, '');
@@ -118,8 +118,8 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
     /** `GET /callbacks/whatsapp`: Meta's subscription handshake, against env WHATSAPP_VERIFY_TOKEN or a phone's verifyToken. */
     async whatsappHandshake(req: CallbackRequest): Promise<HandshakeResponse> {
       const tokens = new Set<string>();
-      if (config.WHATSAPP_VERIFY_TOKEN) tokens.add(config.WHATSAPP_VERIFY_TOKEN);
-      if (config.CREDENTIALS_ENCRYPTION_KEY) {
+      if (settings.whatsappVerifyToken) tokens.add(settings.whatsappVerifyToken);
+      if (settings.credentialsKey) {
         for (const p of await phones.withCredentials('WHATSAPP_CLOUD')) {
           const token = credentials('WHATSAPP_CLOUD', p)?.verifyToken;
           if (token) tokens.add(token);
@@ -143,7 +143,7 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
       const events: NormalizedEvent[] = parseWhatsAppWebhook(req);
       const senderIds = [...new Set(events.map((e) => (e.type === 'call' ? undefined : e.providerSenderId)).filter((id): id is string => !!id))];
       const named = await phones.bySenderIds('WHATSAPP_CLOUD', senderIds);
-      const appVerified = !!config.WHATSAPP_APP_SECRET && metaCallbacks(config.WHATSAPP_APP_SECRET).verify(req);
+      const appVerified = !!settings.whatsappAppSecret && metaCallbacks(settings.whatsappAppSecret).verify(req);
       const trusted = appVerified
         ? named
         : named.filter((p) => {
@@ -151,7 +151,7 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
             return !!secret && metaCallbacks(secret).verify(req);
           });
       if (!appVerified && !trusted.length) {
-        if (!named.length && !config.WHATSAPP_APP_SECRET) {
+        if (!named.length && !settings.whatsappAppSecret) {
           logger.info({ senderIds }, 'WhatsApp webhook for no phone of ours; acknowledged');
           return text(200, 'OK');
         }
@@ -187,19 +187,19 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
      */
     async simulateInbound(input: { from: string; to: string; body?: string; text?: string; channel?: 'sms' | 'whatsapp'; media_urls?: string[]; workspace_id?: string }): Promise<InboundOutcome> {
       const from = normalizePhone(input.from, DEFAULT_COUNTRY);
-      if (!from) throw ValidationError.field('from', 'Not a valid phone number.');
+      if (!from) throw invalid('from', 'Not a valid phone number.');
       const to = normalizePhone(input.to, DEFAULT_COUNTRY);
-      if (!to) throw ValidationError.field('to', 'Not a valid phone number.');
+      if (!to) throw invalid('to', 'Not a valid phone number.');
       const all = await phones.byNumberAnySource(to);
       const inScope = input.workspace_id ? all.filter((p) => p.workspace_id === input.workspace_id) : all;
       const sims = inScope.filter((p) => p.source === 'SIMULATOR');
       if (!sims.length) {
         if (inScope.length) {
-          throw ValidationError.field('to', `The phone ${to} uses the provider ${inScope[0].source}; the simulator only delivers to phones whose provider is SIMULATOR.`);
+          throw invalid('to', `The phone ${to} uses the provider ${inScope[0].source}; the simulator only delivers to phones whose provider is SIMULATOR.`);
         }
-        throw new ApiError(404, 'not_found', `No phone ${to} uses the simulator provider: POST /simulator/inbound delivers only to SIMULATOR phones.`);
+        throw notFound('Simulator phone', `No phone ${to} uses the simulator provider: POST /simulator/inbound delivers only to SIMULATOR phones.`);
       }
-      if (sims.length > 1) throw ValidationError.field('workspace_id', `The simulator phone ${to} exists in several workspaces; pass workspace_id.`);
+      if (sims.length > 1) throw invalid('workspace_id', `The simulator phone ${to} exists in several workspaces; pass workspace_id.`);
       const phone = sims[0];
       const carrier = new SimulatorCarrier();
       const event: InboundEvent = await carrier.simulateInbound({

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { apiKeysRepo, type ApiKeyRow } from '../../db/repositories/api-keys';
-import { sha256Hex } from '../middleware/auth';
+import { apiKeysRepo } from '../db/repositories/api-keys';
+import { sha256Hex } from './access';
+import type { ApiKeyRow } from '../db/rows';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

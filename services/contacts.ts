@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
-import { consentRepo } from '../../db/repositories/consent';
-import { contactPagesRepo, type ContactOrder } from '../../db/repositories/contact-pages';
-import { contactsRepo, DuplicatePhoneError, type ContactFields, type ContactRow } from '../../db/repositories/contacts';
-import { eventsRepo, type NewEvent } from '../../db/repositories/events';
-import { labelsRepo, type LabelRow } from '../../db/repositories/labels';
-import { contactEventData, diffFields } from '../../domain/events';
-import { normalizePhone } from '../../domain/phone';
-import { segmentIds, type SegmentFilter } from '../../domain/segment';
-import { notFound, ValidationError } from '../errors';
+import { consentRepo } from '../db/repositories/consent';
+import { contactPagesRepo, type ContactOrder } from '../db/repositories/contact-pages';
+import { contactsRepo, DuplicatePhoneError, type ContactFields } from '../db/repositories/contacts';
+import { eventsRepo, type NewEvent } from '../db/repositories/events';
+import { labelsRepo } from '../db/repositories/labels';
+import { contactEventData, diffFields } from './events';
+import { normalizePhone } from '../domain/phone';
+import { segmentIds, type SegmentFilter } from '../domain/segment';
+import { notFound, invalid } from './errors';
+import type { ContactRow, LabelRow } from '../db/rows';
 
 /** A contact with what both dialects show beside it. */
 export interface ContactView extends ContactRow {
@@ -32,7 +33,7 @@ export interface FieldNames {
 /** Normalise a phone field to E.164 or fail with a 422 naming it. */
 export function phoneOrFail(value: string, field: string, country: string): string {
   const e164 = normalizePhone(value, country);
-  if (!e164) throw ValidationError.field(field, `The ${field} field must be a valid phone number (E.164 recommended, e.g. +15551234567).`);
+  if (!e164) throw invalid(field, `The ${field} field must be a valid phone number (E.164 recommended, e.g. +15551234567).`);
   return e164;
 }
 
@@ -53,7 +54,7 @@ export function contactService(db: Knex) {
     const unique = [...new Set(input.label_ids)];
     const existing = await labels.existingIds(workspaceId, unique, trx);
     const missing = unique.filter((id) => !existing.has(id));
-    if (missing.length) throw ValidationError.field(names.label_ids, `Unknown label id(s): ${missing.join(', ')}.`);
+    if (missing.length) throw invalid(names.label_ids, `Unknown label id(s): ${missing.join(', ')}.`);
     return unique;
   }
 
@@ -92,13 +93,15 @@ export function contactService(db: Knex) {
 
   function duplicate(err: unknown, names: FieldNames): never {
     if (err instanceof DuplicatePhoneError) {
-      throw ValidationError.field(names.phone, `A contact with the phone number ${err.phone} already exists in this workspace.`);
+      throw invalid(names.phone, `A contact with the phone number ${err.phone} already exists in this workspace.`);
     }
     throw err;
   }
 
   return {
     withRelations,
+    /** The contact's latest messages, newest first. */
+    recentMessages: (workspaceId: string, contactId: string, limit: number) => contacts.recentMessages(workspaceId, contactId, limit),
 
     /** A page of the contacts a segment selects, sorted by several keys, with their labels and groups. */
     async page(

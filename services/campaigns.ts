@@ -1,25 +1,14 @@
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { CronExpressionParser } from 'cron-parser';
 import type { Knex } from 'knex';
-import { campaignsRepo, type CampaignRow, type NewCampaign, type Recurrence } from '../../db/repositories/campaigns';
-import { eventsRepo } from '../../db/repositories/events';
-import { segmentQuery } from '../../db/repositories/segments';
-import { ALLOWED_FROM, isAllowed, type CampaignAction, type CampaignChannel, type CampaignStatus } from '../../domain/campaigns';
-import type { SegmentFilter } from '../../domain/segment';
-import type { Logger } from '../../lib/logger';
-import {
-  campaignCancelSignal,
-  campaignPauseSignal,
-  campaignRecurrenceWorkflow,
-  campaignRescheduleSignal,
-  campaignResumeSignal,
-  campaignWorkflow,
-  type CampaignInput,
-} from '../../workflows/campaign';
-import { workflowIds } from '../../workflows/shared/ids';
-import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
-import type { ApiDeps } from '../context';
-import { ApiError, notFound, ValidationError } from '../errors';
+import { campaignsRepo, type CampaignStats, type NewCampaign } from '../db/repositories/campaigns';
+import { eventsRepo } from '../db/repositories/events';
+import { phonesRepo } from '../db/repositories/phones';
+import { ALLOWED_FROM, isAllowed, type CampaignAction, type CampaignChannel, type CampaignStatus } from '../domain/campaigns';
+import type { SegmentFilter } from '../domain/segment';
+import type { Logger } from '../lib/logger';
+import type { WorkflowStarters } from '../temporal/starters';
+import { notFound, invalid, conflict } from './errors';
+import type { CampaignRow, Recurrence } from '../db/rows';
 
 /** What both dialects' create requests become. */
 export interface CampaignDraft {
@@ -46,41 +35,30 @@ export interface CampaignTuning {
   concurrency?: number;
 }
 
-/** The service as routes build it from the API's dependencies and configuration. */
-export const campaignServiceFor = (deps: ApiDeps) =>
-  campaignService({
-    db: deps.db,
-    temporal: deps.temporal,
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    logger: deps.logger,
-    clock: deps.clock,
-    tuning: { batchSize: deps.config.CAMPAIGN_BATCH_SIZE, parallelBatches: deps.config.CAMPAIGN_PARALLEL_BATCHES, concurrency: deps.config.CAMPAIGN_CONCURRENCY },
-  });
-
 /** 409 naming the current status, as Zagely's lifecycle table implies. */
 const illegal = (action: CampaignAction, status: CampaignStatus) =>
-  new ApiError(409, 'invalid_state', `Cannot ${action} a campaign that is ${status}.`, { status });
+  conflict(`Cannot ${action} a campaign that is ${status}.`, { status }, 'invalid_state');
 
 /** Validate a recurrence: exactly one of cron / interval_seconds, a known time zone, end_at in the future; 422 naming the field. */
 export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'): void {
-  if ((r.cron === undefined) === (r.interval_seconds === undefined)) throw ValidationError.field(field, `The ${field} field needs exactly one of cron or interval_seconds.`);
+  if ((r.cron === undefined) === (r.interval_seconds === undefined)) throw invalid(field, `The ${field} field needs exactly one of cron or interval_seconds.`);
   const tz = r.timezone ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    throw ValidationError.field(`${field}.timezone`, `The ${field}.timezone field must be an IANA time zone.`);
+    throw invalid(`${field}.timezone`, `The ${field}.timezone field must be an IANA time zone.`);
   }
   if (r.cron !== undefined) {
     try {
       CronExpressionParser.parse(r.cron, { tz });
     } catch (err) {
-      throw ValidationError.field(`${field}.cron`, `The ${field}.cron field is not a valid cron expression: ${(err as Error).message}`);
+      throw invalid(`${field}.cron`, `The ${field}.cron field is not a valid cron expression: ${(err as Error).message}`);
     }
   }
   if (r.interval_seconds !== undefined && !(Number.isInteger(r.interval_seconds) && r.interval_seconds >= 1)) {
-    throw ValidationError.field(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be a positive integer.`);
+    throw invalid(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be a positive integer.`);
   }
-  if (r.end_at !== undefined && !(Date.parse(r.end_at) > now.getTime())) throw ValidationError.field(`${field}.end_at`, `The ${field}.end_at field must be a future date-time.`);
+  if (r.end_at !== undefined && !(Date.parse(r.end_at) > now.getTime())) throw invalid(`${field}.end_at`, `The ${field}.end_at field must be a future date-time.`);
 }
 
 /**
@@ -89,11 +67,12 @@ export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'):
  * then a signal. A recurring campaign is a template: starting it creates a Temporal Schedule whose firings each
  * create and run a campaign of their own (parent_id = the template).
  */
-export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: string; logger: Logger; clock?: () => Date; tuning?: CampaignTuning }) {
-  const { db, temporal, taskQueue } = deps;
+export function campaignService(deps: { db: Knex; starters: WorkflowStarters; logger: Logger; clock?: () => Date; tuning?: CampaignTuning }) {
+  const { db, starters } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const repo = campaignsRepo(db);
   const events = eventsRepo(db);
+  const phones = phonesRepo(db);
 
   const mustGet = async (workspaceId: string, id: string): Promise<CampaignRow> => {
     const c = await repo.get(workspaceId, id);
@@ -102,84 +81,38 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
   };
 
   async function checkDraft(workspaceId: string, d: CampaignDraft, field: { phones: string; media: string; start: string; end: string }) {
-    const found: { id: string; enabled: boolean }[] = await db('phones').where({ workspace_id: workspaceId }).whereIn('id', d.phoneIds).select('id', 'enabled');
+    const found = await phones.states(workspaceId, d.phoneIds);
     const missing = d.phoneIds.filter((id) => !found.some((p) => p.id === id));
-    if (missing.length) throw ValidationError.field(field.phones, `The ${field.phones} field names phones that do not exist in this workspace: ${missing.join(', ')}.`);
+    if (missing.length) throw invalid(field.phones, `The ${field.phones} field names phones that do not exist in this workspace: ${missing.join(', ')}.`);
     const disabled = found.filter((p) => !p.enabled).map((p) => p.id);
-    if (disabled.length) throw ValidationError.field(field.phones, `The ${field.phones} field names disabled phones: ${disabled.join(', ')}.`);
-    if (d.channel === 'mms' && !d.mediaUrls?.length) throw ValidationError.field(field.media, `The ${field.media} field is required for MMS campaigns.`);
-    if (d.startTime && d.endTime && d.endTime.getTime() <= d.startTime.getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be after ${field.start}.`);
-    if (d.endTime && d.endTime.getTime() <= now().getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be in the future.`);
+    if (disabled.length) throw invalid(field.phones, `The ${field.phones} field names disabled phones: ${disabled.join(', ')}.`);
+    if (d.channel === 'mms' && !d.mediaUrls?.length) throw invalid(field.media, `The ${field.media} field is required for MMS campaigns.`);
+    if (d.startTime && d.endTime && d.endTime.getTime() <= d.startTime.getTime()) throw invalid(field.end, `The ${field.end} field must be after ${field.start}.`);
+    if (d.endTime && d.endTime.getTime() <= now().getTime()) throw invalid(field.end, `The ${field.end} field must be in the future.`);
     if (d.recurrence) checkRecurrence(d.recurrence, now());
   }
 
-  const searchAttributes = (c: CampaignRow) => [
-    { key: SEARCH_ATTRIBUTES.workspaceId, value: c.workspace_id },
-    { key: SEARCH_ATTRIBUTES.workflowKind, value: c.recurrence ? 'campaign-recurrence' : 'campaign' },
-    { key: SEARCH_ATTRIBUTES.campaignType, value: c.channel },
-  ];
+  const ref = (c: CampaignRow) => ({ workspaceId: c.workspace_id, campaignId: c.id, name: c.name, channel: c.channel });
 
   /** Start the run's workflow (idempotent: an existing run of this id is kept), or the recurring template's Schedule. */
   async function launch(c: CampaignRow): Promise<void> {
-    if (c.recurrence) return createSchedule(c);
-    const input: CampaignInput = {
-      workspaceId: c.workspace_id,
-      campaignId: c.id,
-      startAt: c.start_time?.toISOString() ?? null,
-      endAt: c.end_time?.toISOString() ?? null,
-      ...deps.tuning,
-    };
-    await temporal.workflow.start(campaignWorkflow, {
-      taskQueue,
-      workflowId: workflowIds.campaign(c.id),
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [input],
-      typedSearchAttributes: searchAttributes(c),
-    });
-    await db('campaigns').where({ id: c.id }).update({ workflow_id: workflowIds.campaign(c.id) });
-  }
-
-  async function createSchedule(c: CampaignRow): Promise<void> {
-    const r = c.recurrence!;
-    try {
-      await temporal.schedule.create({
-        scheduleId: workflowIds.campaignSchedule(c.id),
-        spec: {
-          ...(r.cron ? { cronExpressions: [r.cron] } : { intervals: [{ every: `${r.interval_seconds}s` }] }),
-          timezone: r.timezone ?? 'UTC',
-          ...(c.start_time ? { startAt: c.start_time } : {}),
-          ...(r.end_at ? { endAt: new Date(r.end_at) } : {}),
-        },
-        action: {
-          type: 'startWorkflow',
-          workflowType: campaignRecurrenceWorkflow,
-          workflowId: workflowIds.campaignRecurrence(c.id),
-          taskQueue,
-          args: [{ workspaceId: c.workspace_id, parentId: c.id, channel: c.channel, run: { ...deps.tuning } }],
-          typedSearchAttributes: searchAttributes(c),
-        },
-        policies: { overlap: 'ALLOW_ALL' },
-        state: { paused: c.recurrence_paused },
+    let workflowId: string;
+    if (c.recurrence) {
+      const r = c.recurrence;
+      workflowId = await starters.campaignSchedule(ref(c), {
+        cron: r.cron,
+        intervalSeconds: r.interval_seconds,
+        timezone: r.timezone ?? 'UTC',
+        startAt: c.start_time,
+        endAt: r.end_at ? new Date(r.end_at) : null,
+        paused: c.recurrence_paused,
+        run: { ...deps.tuning },
       });
-    } catch (err) {
-      if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+    } else {
+      workflowId = await starters.campaign(ref(c), { startAt: c.start_time?.toISOString() ?? null, endAt: c.end_time?.toISOString() ?? null, ...deps.tuning });
     }
-    await db('campaigns').where({ id: c.id }).update({ workflow_id: workflowIds.campaignSchedule(c.id) });
+    await repo.setWorkflowId(c.workspace_id, c.id, workflowId);
   }
-
-  const signal = async (c: CampaignRow, s: typeof campaignPauseSignal | typeof campaignResumeSignal | typeof campaignCancelSignal) => {
-    try {
-      await temporal.workflow.getHandle(workflowIds.campaign(c.id)).signal(s);
-    } catch (err) {
-      // A run that has already closed needs no signal; a batch reads the row anyway.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  };
-
-  const schedule = (c: CampaignRow) => temporal.schedule.getHandle(workflowIds.campaignSchedule(c.id));
-  const ignoreMissingSchedule = (err: unknown) => {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-  };
 
   /** Compare-and-set for a lifecycle action; 409 naming the current status when the action is not allowed. */
   async function transition(workspaceId: string, id: string, action: CampaignAction, patch: Partial<CampaignRow>, event?: string): Promise<CampaignRow> {
@@ -201,24 +134,32 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
     get: mustGet,
     list: repo.list,
     stats: repo.stats,
+
+    /** A recurring campaign's statistics are its runs' together (runs are campaigns of their own); a run's are its own. */
+    async statsWithRuns(c: CampaignRow): Promise<CampaignStats> {
+      const sum = await repo.stats(c);
+      if (!c.recurrence) return sum;
+      for (let offset = 0; ; offset += 200) {
+        const { rows } = await repo.list(c.workspace_id, { parentId: c.id }, { limit: 200, offset });
+        for (const s of await Promise.all(rows.map((r) => repo.stats(r)))) {
+          for (const k of Object.keys(sum) as (keyof CampaignStats)[]) sum[k] += s[k];
+        }
+        if (rows.length < 200) return sum;
+      }
+    },
     logs: repo.logs,
 
     /** Live numbers of a run from its workflow (query), or null when it is not running. */
-    async progress(c: CampaignRow) {
-      try {
-        return await temporal.workflow.getHandle(workflowIds.campaign(c.id)).query('progress');
-      } catch {
-        return null;
-      }
-    },
+    progress: (c: CampaignRow) => starters.campaignProgress(c.id),
 
     /** How many recipients the audience gives right now (reachable, one per address): SeaX answers it on create. */
-    async countAudience(workspaceId: string, channel: CampaignChannel, audience: SegmentFilter): Promise<number> {
-      const address = channel === 'whatsapp' ? "COALESCE(NULLIF(c.whatsapp_phone, ''), c.phone)" : 'c.phone';
-      const row = await segmentQuery(db, workspaceId, { ...audience, reachableOnly: true })
-        .whereRaw(`COALESCE(${address}, '') <> ''`)
-        .first(db.raw(`count(DISTINCT ${address})::int AS n`));
-      return Number(row?.n ?? 0);
+    countAudience: (workspaceId: string, channel: CampaignChannel, audience: SegmentFilter): Promise<number> => repo.countAudience(workspaceId, channel, audience),
+
+    /** A click on a campaign short link: the URL it stands for (the first click per recipient counts), or not found. */
+    async followLink(code: string): Promise<string> {
+      const url = await repo.click(code);
+      if (!url) throw notFound('Link');
+      return url;
     },
 
     /**
@@ -260,7 +201,7 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
       if (c.status === 'paused') return service.resume(workspaceId, id);
       const row = await transition(workspaceId, id, 'start', { status: 'running', start_time: c.recurrence ? c.start_time : null });
       if (c.status === 'scheduled' && !c.recurrence) {
-        await temporal.workflow.getHandle(workflowIds.campaign(c.id)).signal(campaignRescheduleSignal, { startAt: null });
+        await starters.rescheduleCampaign(c.id, null);
       } else {
         await launch(row);
       }
@@ -269,22 +210,22 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
 
     async pause(workspaceId: string, id: string): Promise<CampaignRow> {
       const row = await transition(workspaceId, id, 'pause', { status: 'paused', paused_at: now() }, 'campaign.paused');
-      if (row.recurrence) await schedule(row).pause('paused through the API').catch(ignoreMissingSchedule);
-      else await signal(row, campaignPauseSignal);
+      if (row.recurrence) await starters.pauseCampaignSchedule(row.id);
+      else await starters.pauseCampaign(row.id);
       return row;
     },
 
     async resume(workspaceId: string, id: string): Promise<CampaignRow> {
       const row = await transition(workspaceId, id, 'resume', { status: 'running', paused_at: null });
-      if (row.recurrence) await schedule(row).unpause('resumed through the API').catch(ignoreMissingSchedule);
-      else await signal(row, campaignResumeSignal);
+      if (row.recurrence) await starters.resumeCampaignSchedule(row.id);
+      else await starters.resumeCampaign(row.id);
       return row;
     },
 
     async cancel(workspaceId: string, id: string): Promise<CampaignRow> {
       const row = await transition(workspaceId, id, 'cancel', { status: 'canceled', canceled_at: now() });
-      if (row.recurrence) await schedule(row).delete().catch(ignoreMissingSchedule);
-      else await signal(row, campaignCancelSignal);
+      if (row.recurrence) await starters.deleteCampaignSchedule(row.id);
+      else await starters.cancelCampaign(row.id);
       return row;
     },
 
@@ -327,7 +268,7 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
       });
       if (!row) throw illegal('update', (await mustGet(workspaceId, id)).status);
       if (row.status === 'scheduled' && !row.recurrence && d.startTime !== undefined) {
-        await temporal.workflow.getHandle(workflowIds.campaign(row.id)).signal(campaignRescheduleSignal, { startAt: row.start_time?.toISOString() ?? null });
+        await starters.rescheduleCampaign(row.id, row.start_time);
       }
       // A draft given a future start time is scheduled and launches by itself, as when created with one.
       if (row.status === 'draft' && !row.recurrence && d.startTime && row.start_time && row.start_time.getTime() > now().getTime()) {
@@ -342,8 +283,8 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
     async delete(workspaceId: string, id: string): Promise<void> {
       const c = await mustGet(workspaceId, id);
       if (!isAllowed('delete', c.status)) throw illegal('delete', c.status);
-      if (c.recurrence) await schedule(c).delete().catch(ignoreMissingSchedule);
-      else if (c.status === 'scheduled') await temporal.workflow.getHandle(workflowIds.campaign(c.id)).terminate('campaign deleted').catch(() => undefined);
+      if (c.recurrence) await starters.deleteCampaignSchedule(c.id);
+      else if (c.status === 'scheduled') await starters.terminateCampaign(c.id, 'campaign deleted');
       if (!(await repo.delete(workspaceId, id, [...ALLOWED_FROM.delete]))) throw illegal('delete', (await mustGet(workspaceId, id)).status);
     },
 
@@ -351,13 +292,7 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
     async runs(workspaceId: string, id: string, p: { limit: number; offset: number }) {
       const c = await mustGet(workspaceId, id);
       const { rows, total } = await repo.list(workspaceId, { parentId: c.id }, p);
-      let upcoming: Date[] = [];
-      if (c.recurrence && c.status !== 'canceled') {
-        upcoming = await schedule(c)
-          .describe()
-          .then((d) => (d.state.paused ? [] : d.info.nextActionTimes))
-          .catch((err) => (err instanceof ScheduleNotFoundError ? [] : Promise.reject(err)));
-      }
+      const upcoming = c.recurrence && c.status !== 'canceled' ? await starters.campaignScheduleUpcoming(c.id) : [];
       return { rows, total, upcoming };
     },
   };

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { postWebhook, type PostOutcome } from '../../activities/webhooks';
-import type { WEBHOOK_LOG_ORDER_COLUMNS, WebhookLogFilter } from '../../db/repositories/webhook-logs';
-import { workspacesRepo } from '../../db/repositories/workspaces';
-import { webhooksRepo, type OrderBy, type SEAX_SUBSCRIPTION_ORDER_COLUMNS, type WebhookSubscriptionRow } from '../../db/repositories/webhooks';
-import { SEAX_SAMPLE_PAYLOADS, type SeaxEnvelope, type SeaxEventType } from '../../domain/seax-events';
-import { generateWebhookSecret, signedHeaders } from '../../domain/webhooks';
-import { guardedFetch, parseAllowList, type GuardedFetch } from '../../lib/outbound-url';
-import { notFound } from '../errors';
+import { postWebhook, type PostOutcome } from '../lib/webhook-post';
+import type { WEBHOOK_LOG_ORDER_COLUMNS, WebhookLogFilter } from '../db/repositories/webhook-logs';
+import { workspacesRepo } from '../db/repositories/workspaces';
+import { webhooksRepo, type OrderBy, type SEAX_SUBSCRIPTION_ORDER_COLUMNS } from '../db/repositories/webhooks';
+import { SEAX_SAMPLE_PAYLOADS, type SeaxEnvelope, type SeaxEventType } from '../domain/seax-events';
+import { generateWebhookSecret, signedHeaders } from '../domain/webhooks';
+import { guardedFetch, parseAllowList, type GuardedFetch } from '../lib/outbound-url';
+import { notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
+import type { WebhookSubscriptionRow } from '../db/rows';
 
 /** The deadline of a test send (the delivery engine's default, WEBHOOK_TIMEOUT_MS, is the same 10 s). */
 export const TEST_SEND_TIMEOUT_MS = 10_000;

@@ -1,17 +1,18 @@
 import type { Knex } from 'knex';
-import { autoRepliesRepo, type AutoReplyOrigin, type AutoReplyPatch, type AutoReplyRow, type MatchMode, type NewAutoReply, type TriggerType } from '../../db/repositories/auto-replies';
-import { complianceRepo } from '../../db/repositories/compliance';
-import { contactsRepo, type ContactRow } from '../../db/repositories/contacts';
-import { labelsRepo } from '../../db/repositories/labels';
-import { messagesRepo, type MessageRow } from '../../db/repositories/messages';
-import { phonesRepo, type PhoneRow } from '../../db/repositories/phones';
-import { matchKeyword, type KeywordRule } from '../../domain/keyword-match';
-import { matchComplianceKeyword } from '../../domain/opt-out';
-import { isWithinSendingWindow } from '../../domain/quiet-hours';
-import { contactVariables, render } from '../../domain/template';
-import type { Logger } from '../../lib/logger';
-import { notFound, ValidationError } from '../errors';
+import { autoRepliesRepo, type AutoReplyPatch, type NewAutoReply } from '../db/repositories/auto-replies';
+import { complianceRepo } from '../db/repositories/compliance';
+import { contactsRepo } from '../db/repositories/contacts';
+import { labelsRepo } from '../db/repositories/labels';
+import { messagesRepo } from '../db/repositories/messages';
+import { phonesRepo } from '../db/repositories/phones';
+import { matchKeyword, type KeywordRule } from '../domain/keyword-match';
+import { matchComplianceKeyword } from '../domain/opt-out';
+import { isWithinSendingWindow } from '../domain/quiet-hours';
+import { contactVariables, render } from '../domain/template';
+import type { Logger } from '../lib/logger';
+import { notFound, invalid } from './errors';
 import type { ReplyInput } from './messages';
+import type { AutoReplyOrigin, AutoReplyRow, ContactRow, LabelRow, MatchMode, MessageRow, PhoneRow, TriggerType } from '../db/rows';
 
 /*
  * Keyword auto-replies (SeaX phone keywords) and Zagely automations: one table (auto_replies, told apart by origin),
@@ -234,19 +235,19 @@ export function autoReplyService(deps: AutoReplyDeps) {
 
   async function checkPhone(workspaceId: string, phoneId: string | null | undefined, field: string): Promise<void> {
     if (!phoneId) return;
-    if (!(await phones.get(workspaceId, phoneId))) throw ValidationError.field(field, `The ${field} field must name one of the workspace's sessions.`);
+    if (!(await phones.get(workspaceId, phoneId))) throw invalid(field, `The ${field} field must name one of the workspace's sessions.`);
   }
 
   async function checkLabels(workspaceId: string, ids: string[] | undefined): Promise<void> {
     if (!ids?.length) return;
     const existing = await labels.existingIds(workspaceId, ids);
     const missing = ids.filter((id) => !existing.has(id));
-    if (missing.length) throw ValidationError.field('contact_label_ids', `The contact_label_ids field names unknown labels: ${missing.join(', ')}.`);
+    if (missing.length) throw invalid('contact_label_ids', `The contact_label_ids field names unknown labels: ${missing.join(', ')}.`);
   }
 
   function checkKeyword(row: { trigger_type?: TriggerType; trigger_value?: string | null }): void {
     if (row.trigger_type === 'keyword' && !row.trigger_value?.trim()) {
-      throw ValidationError.field('trigger_value', 'The trigger_value field is required when trigger_type is keyword.');
+      throw invalid('trigger_value', 'The trigger_value field is required when trigger_type is keyword.');
     }
   }
 
@@ -256,12 +257,11 @@ export function autoReplyService(deps: AutoReplyDeps) {
     return row;
   }
 
-  return {
+  const service = {
     onInbound,
     get,
 
     list: repo.list,
-    keywordsOfPhones: repo.keywordsOfPhones,
 
     async show(workspaceId: string, id: string) {
       const row = await get(workspaceId, id, 'zagely_automation');
@@ -294,7 +294,35 @@ export function autoReplyService(deps: AutoReplyDeps) {
     async delete(workspaceId: string, id: string, origin: AutoReplyOrigin): Promise<void> {
       if (!(await repo.delete(workspaceId, id, origin))) throw notFound(origin === 'seax_keyword' ? 'Keyword' : 'Automation');
     },
+
+    /** SeaX phone keywords: the phone must be the workspace's (404 Phone otherwise). */
+    async requirePhone(workspaceId: string, phoneId: string): Promise<void> {
+      if (!(await phones.get(workspaceId, phoneId))) throw notFound('Phone');
+    },
+
+    /** One keyword of one phone (404 Keyword when it is another phone's). */
+    async keywordOf(workspaceId: string, phoneId: string, id: string): Promise<AutoReplyRow> {
+      const row = await get(workspaceId, id, 'seax_keyword');
+      if (row.phone_id !== phoneId) throw notFound('Keyword');
+      return row;
+    },
+
+    /** SeaX keywords of many phones, keyed by phone id, with the labels they name: two queries whatever the number of phones. */
+    async keywordsWithLabels(workspaceId: string, phoneIds: string[]): Promise<{ byPhone: Map<string, AutoReplyRow[]>; labels: Map<string, LabelRow> }> {
+      const byPhone = await repo.keywordsOfPhones(workspaceId, phoneIds);
+      return { byPhone, labels: await labelsNamedBy(workspaceId, [...byPhone.values()].flat()) };
+    },
+
+    /** The labels the rules name, in one query. */
+    labelsNamedBy,
   };
+  return service;
+
+  async function labelsNamedBy(workspaceId: string, rows: AutoReplyRow[]): Promise<Map<string, LabelRow>> {
+    const ids = [...new Set(rows.flatMap((r) => r.contact_label_ids))];
+    if (!ids.length) return new Map();
+    return new Map((await labels.getMany(workspaceId, ids)).map((l) => [l.id, l]));
+  }
 }
 
 export type AutoReplyService = ReturnType<typeof autoReplyService>;
