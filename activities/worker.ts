@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { exportLinkSecret } from '../lib/export-link';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
+import { registerSearchAttributes } from '../lib/temporal-search-attributes';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { webhookDispatcherWorkflow } from '../workflows/webhook-dispatcher';
@@ -61,6 +62,7 @@ export async function startWorker(
   // Activities that start workflows (the webhook dispatcher) need a client beside the worker's native connection.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, Object.values(SEARCH_ATTRIBUTES), logger);
   const webhooks = {
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
