@@ -157,6 +157,7 @@ async function main(): Promise<void> {
         file: path.join(dataDir, 'demo.env'),
         apiUrl: localUrl(config.PORT, config.HOST),
         databaseUrl,
+        temporalAddress,
         adminToken: config.ADMIN_TOKEN,
       });
     } finally {
