@@ -7,8 +7,11 @@ ENV NODE_ENV=production
 
 # Dependencies first, so that source changes do not reinstall them. Dev dependencies (jest, eslint, typescript)
 # are not needed at runtime; tsx, which runs the TypeScript, is a runtime dependency.
+# npm's postinstall runs scripts/provision-temporal.ts, which would install a Temporal CLI for `npm start`'s dev
+# server; the image talks to an external Temporal (TEMPORAL_ADDRESS), so TEMPORAL_CLI_PROVISION=skip installs none.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY scripts/provision-temporal.ts scripts/
+RUN TEMPORAL_CLI_PROVISION=skip npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 

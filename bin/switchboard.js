@@ -2,6 +2,11 @@
 'use strict';
 // Operator CLI launcher: registers tsx's CommonJS loader and runs cli/main.ts, from any working directory.
 require('tsx/cjs');
+// `switchboard campaign list | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const path = require('node:path');
 const { main } = require(path.join(__dirname, '..', 'cli', 'main.ts'));
 

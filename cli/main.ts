@@ -1,52 +1,32 @@
 import type { Connection } from '@temporalio/client';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { ABILITIES } from '../api/middleware/auth';
-import { createKeyBody, createWorkspaceBody, unknownAbilities, unknownAbilityMessage } from '../api/schemas/admin';
-import { keyService } from '../services/keys';
-import { workspaceService } from '../services/workspaces';
-import { createDb, migrateLatest, type Knex } from '../db/connection';
-import { migrationState } from '../db/migrate';
-import { workspacesRepo } from '../db/repositories/workspaces';
-import { CliConfigError, loadCliConfig, type CliConfig } from './config';
-import { redactUrl } from '../lib/redact';
+import type { Knex } from '../db/connection';
 import type { WorkspaceRow } from '../db/rows';
+import type { CliConfig } from './config';
+import { CliError, table, uuidArg, type CliIo, type Command, type Context, type Values } from './shared';
 
-/** Where the CLI writes and what it reads: the process's by default, a test's when it calls main() itself. */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
+/**
+ * A command's modules are loaded when it runs, so that `--help` and a database command load only what they use
+ * (the admin schemas pull in libphonenumber's full metadata, the database knex and pg, `status` the Temporal client).
+ * `require`, not `import()`: bin/switchboard.js registers tsx's CommonJS hook, which does not serve `import()` of
+ * TypeScript files, and the ESM hook would add a loader thread to every start.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
+const lazy = {
+  workspaces: () => load<typeof import('../services/workspaces')>('../services/workspaces'),
+  keys: () => load<typeof import('../services/keys')>('../services/keys'),
+  admin: () => load<typeof import('../api/schemas/admin')>('../api/schemas/admin'),
+  auth: () => load<typeof import('../api/middleware/auth')>('../api/middleware/auth'),
+  workspacesRepo: () => load<typeof import('../db/repositories/workspaces')>('../db/repositories/workspaces').workspacesRepo,
+  connection: () => load<typeof import('../db/connection')>('../db/connection'),
+  migrate: () => load<typeof import('../db/migrate')>('../db/migrate'),
+  campaigns: () => load<typeof import('./campaigns')>('./campaigns'),
+  redact: () => load<typeof import('../lib/redact')>('../lib/redact').redactUrl,
+};
 
-/** A failure with a one-line message; `usage` failures exit 2, the rest 1. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly usage = false,
-  ) {
-    super(message);
-  }
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface Context {
-  values: Values;
-  io: CliIo;
-  json: boolean;
-  config(): CliConfig;
-  db(): Knex;
-}
-
-interface Command {
-  usage: string;
-  summary: string;
-  options: Options;
-  run(ctx: Context): Promise<number | void>;
-}
+export type { CliIo };
 
 const COMMANDS: Record<string, Command> = {
   'workspace create': {
@@ -54,8 +34,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Create a workspace with a SeaX key and a Zagely key pair; prints the secrets once',
     options: { name: { type: 'string' }, country: { type: 'string' } },
     async run(ctx) {
-      const body = check(createWorkspaceBody, { name: ctx.values.name, default_country: ctx.values.country }, { default_country: '--country' });
-      const p = await workspaceService(ctx.db()).provision(body);
+      const body = check(lazy.admin().createWorkspaceBody, { name: ctx.values.name, default_country: ctx.values.country }, { default_country: '--country' });
+      const p = await lazy.workspaces().workspaceService(ctx.db()).provision(body);
       const created = { id: p.workspace.id, name: p.workspace.name, api_key: p.api_key, public_key: p.public_key, secret_key: p.secret_key };
       if (ctx.json) return ctx.io.out(`${JSON.stringify(created, null, 2)}\n`);
       ctx.io.out(
@@ -83,7 +63,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'List workspaces (no secrets)',
     options: {},
     async run(ctx) {
-      const rows = await workspacesRepo(ctx.db()).list();
+      const rows = await lazy.workspacesRepo()(ctx.db()).list();
       if (ctx.json) {
         return ctx.io.out(`${JSON.stringify(rows.map(listItem), null, 2)}\n`);
       }
@@ -112,7 +92,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Issue a key pair (default) or a new SeaX key (which revokes the previous one); prints the secret once',
     options: { workspace: { type: 'string' }, name: { type: 'string' }, abilities: { type: 'string' }, kind: { type: 'string' } },
     async run(ctx) {
-      const workspaceId = uuidFlag(ctx.values.workspace, '--workspace');
+      const workspaceId = uuidArg(ctx.values.workspace, '--workspace', 'workspace');
+      const { ABILITIES } = lazy.auth();
+      const { createKeyBody, unknownAbilities, unknownAbilityMessage } = lazy.admin();
       let abilities: string[] | undefined;
       if (ctx.values.abilities !== undefined) {
         abilities = String(ctx.values.abilities).split(',').map((a) => a.trim()).filter(Boolean);
@@ -122,9 +104,9 @@ const COMMANDS: Record<string, Command> = {
       }
       const body = check(createKeyBody, { name: ctx.values.name ?? 'CLI key', abilities, kind: ctx.values.kind }, {});
       const db = ctx.db();
-      const ws = await workspacesRepo(db).get(workspaceId);
+      const ws = await lazy.workspacesRepo()(db).get(workspaceId);
       if (!ws) throw new CliError(`workspace ${workspaceId} not found`);
-      const keys = keyService(db);
+      const keys = lazy.keys().keyService(db);
       const created =
         body.kind === 'seax'
           ? await keys.resetSeaxKey(ws.id, body.name).then((k) => ({ row: k.row, secrets: { api_key: k.apiKey } }))
@@ -150,6 +132,37 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'campaign list': {
+    usage: 'campaign list [--workspace ID] [--limit 50] [--json]',
+    summary: "Campaigns, newest first: every workspace's, or one workspace's",
+    options: { workspace: { type: 'string' }, limit: { type: 'string' } },
+    run: (ctx) => lazy.campaigns().campaignList(ctx),
+  },
+
+  'campaign show': {
+    usage: 'campaign show <id> [--workspace ID] [--json]',
+    summary: 'A campaign with its exact statistics',
+    options: { workspace: { type: 'string' } },
+    args: ['id'],
+    run: (ctx) => lazy.campaigns().campaignShow(ctx),
+  },
+
+  'campaign watch': {
+    usage: 'campaign watch <id> [--workspace ID] [--interval 1] [--json]',
+    summary: 'Live progress (sent/total, rate, ETA, failed, deferred) until the campaign ends; exit 1 if it failed or was canceled',
+    options: { workspace: { type: 'string' }, interval: { type: 'string' } },
+    args: ['id'],
+    run: (ctx) => lazy.campaigns().campaignWatch(ctx),
+  },
+
+  'job watch': {
+    usage: 'job watch <id> [--workspace ID] [--interval 1] [--json]',
+    summary: 'Live progress of an export or import job until it is finished; exit 1 if it failed',
+    options: { workspace: { type: 'string' }, interval: { type: 'string' } },
+    args: ['id'],
+    run: (ctx) => lazy.campaigns().jobWatch(ctx),
+  },
+
   status: {
     usage: 'status [--json]',
     summary: 'Is the database reachable and migrated, is Temporal reachable, how many workspaces',
@@ -162,7 +175,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Apply pending database migrations',
     options: {},
     async run(ctx) {
-      const applied = await migrateLatest(ctx.db());
+      const applied = await lazy.connection().migrateLatest(ctx.db());
       ctx.io.out(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'Database is up to date.\n');
     },
   },
@@ -178,7 +191,8 @@ function help(): string {
     ...table(Object.values(COMMANDS).map((c) => [`  ${c.usage}`, c.summary])),
     '',
     'Environment: DATABASE_URL (default: DATABASE_URL from .data/demo.env, written by `npm start`),',
-    '             TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE for `status`.',
+    '             TEMPORAL_ADDRESS (or TEMPORAL_PORT on 127.0.0.1) and TEMPORAL_NAMESPACE for `status`',
+    '             (default: TEMPORAL_ADDRESS from .data/demo.env, else 127.0.0.1:7233).',
     '',
   ].join('\n');
 }
@@ -204,17 +218,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       const hint = group ? `; try: ${Object.keys(COMMANDS).filter((k) => k.startsWith(`${group} `)).join(' | ')}` : '; run switchboard --help';
       throw new CliError(`unknown command '${words.join(' ')}'${hint}`, true);
     }
-    const extra = words.slice(name.split(' ').length);
-    if (extra.length) throw new CliError(`unexpected argument '${extra[0]}' (usage: switchboard ${command.usage})`, true);
-
     let values: Values;
+    let positionals: string[];
     try {
-      values = parseArgs({
+      ({ values, positionals } = parseArgs({
         args: argv.slice(words.length),
         options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
         strict: true,
-        allowPositionals: false,
-      }).values as Values;
+        allowPositionals: Boolean(command.args),
+      }) as { values: Values; positionals: string[] });
     } catch (err) {
       throw new CliError(`${firstLine(err).replace(/\. To specify a positional.*$/, '')} (usage: switchboard ${command.usage})`, true);
     }
@@ -222,14 +234,20 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.out(`Usage: switchboard ${command.usage}\n${command.summary}.\n`);
       return 0;
     }
+    const args = [...words.slice(name.split(' ').length), ...positionals];
+    const wanted = command.args ?? [];
+    if (args.length > wanted.length) throw new CliError(`unexpected argument '${args[wanted.length]}' (usage: switchboard ${command.usage})`, true);
+    if (args.length < wanted.length) throw new CliError(`<${wanted[args.length]}> is required (usage: switchboard ${command.usage})`, true);
 
+    const { loadCliConfig } = load<typeof import('./config')>('./config');
     let config: CliConfig | undefined;
     const ctx: Context = {
       values,
+      args,
       io,
       json: Boolean(values.json),
       config: () => (config ??= loadCliConfig(io.env, io.cwd)),
-      db: () => (db ??= quiet(createDb(ctx.config().DATABASE_URL, { pool: { min: 0, max: 2 } }))),
+      db: () => (db ??= quiet(lazy.connection().createDb(ctx.config().DATABASE_URL, { pool: { min: 0, max: 2 } }))),
     };
     const code = await command.run(ctx);
     return typeof code === 'number' ? code : 0;
@@ -249,8 +267,8 @@ function quiet(db: Knex): Knex {
 }
 
 async function setStatus(ctx: Context, status: WorkspaceRow['status']): Promise<void> {
-  const id = uuidFlag(ctx.values.id, '--id');
-  const ws = await workspacesRepo(ctx.db()).setStatus(id, status);
+  const id = uuidArg(ctx.values.id, '--id', 'workspace');
+  const ws = await lazy.workspacesRepo()(ctx.db()).setStatus(id, status);
   if (!ws) throw new CliError(`workspace ${id} not found`);
   if (ctx.json) return ctx.io.out(`${JSON.stringify(listItem(ws), null, 2)}\n`);
   ctx.io.out(`Workspace ${ws.id} (${ws.name}) is ${ws.status}.\n`);
@@ -263,6 +281,7 @@ interface Check {
 
 async function status(ctx: Context): Promise<number> {
   const config = ctx.config();
+  const redactUrl = lazy.redact();
   const report: { database: Check; migrations: Check; temporal: Check; workspaces: Check & { count: number | null } } = {
     database: { ok: false, detail: redactUrl(config.DATABASE_URL) },
     migrations: { ok: false, detail: 'unknown: the database is unreachable' },
@@ -281,7 +300,7 @@ async function status(ctx: Context): Promise<number> {
       if (!(await db.schema.hasTable('knex_migrations'))) {
         report.migrations = { ok: false, detail: 'none applied: run `switchboard migrate`' };
       } else {
-        const state = await migrationState(db);
+        const state = await lazy.migrate().migrationState(db);
         report.migrations = state.pending.length
           ? { ok: false, detail: `${state.pending.length} pending (${state.pending.join(', ')}): run \`switchboard migrate\`` }
           : { ok: true, detail: `current (${state.applied.length} applied)` };
@@ -290,7 +309,7 @@ async function status(ctx: Context): Promise<number> {
       report.migrations = { ok: false, detail: describeError(err) };
     }
     try {
-      const count = await workspacesRepo(db).count();
+      const count = await lazy.workspacesRepo()(db).count();
       report.workspaces = { ok: true, detail: String(count), count };
     } catch (err) {
       report.workspaces = { ok: false, detail: describeError(err), count: null };
@@ -340,14 +359,6 @@ function check<T extends z.ZodType>(schema: T, input: unknown, flags: Record<str
   throw new CliError(`${flag} ${issue.message}`, true);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidFlag(value: string | boolean | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new CliError(`${flag} is required (a workspace id)`, true);
-  if (!UUID.test(String(value))) throw new CliError(`${flag} must be a workspace id (a UUID), got '${String(value)}'`, true);
-  return String(value);
-}
-
 const listItem = (w: WorkspaceRow) => ({
   id: w.id,
   name: w.name,
@@ -357,13 +368,6 @@ const listItem = (w: WorkspaceRow) => ({
   limits: { rate_limit_per_minute: w.rate_limit_per_minute, daily_quota: w.daily_quota, monthly_quota: w.monthly_quota },
 });
 
-/** Left-aligned columns. */
-function table(rows: string[][]): string[] {
-  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
-}
-
-
 function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return (message.split('\n').find((l) => l.trim()) ?? 'unknown error').trim();
@@ -371,7 +375,7 @@ function firstLine(err: unknown): string {
 
 /** One line a person can act on. */
 function describeError(err: unknown): string {
-  if (err instanceof CliError || err instanceof CliConfigError) return err.message;
+  if (err instanceof CliError || (err instanceof Error && err.name === 'CliConfigError')) return err.message;
   const e = err as { code?: string; message?: string; errors?: { message?: string }[] };
   // pg reports a refused connection to every address of localhost as an AggregateError with no message.
   const message = e?.message || e?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e?.code || String(err);
@@ -388,5 +392,6 @@ function processIo(): CliIo {
     err: (text) => void process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    columns: process.stdout.isTTY ? process.stdout.columns || 80 : undefined,
   };
 }

@@ -26,12 +26,13 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
   }
 }
 
-const envSchema = z.object({ DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }) });
+/** The environment of `npm run migrate`. */
+export const migrateConfigSchema = z.object({ DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }) });
 
 // `npm run migrate`: migrations against DATABASE_URL.
 if (require.main === module) {
   (async () => {
-    const { DATABASE_URL } = parseEnv(envSchema);
+    const { DATABASE_URL } = parseEnv(migrateConfigSchema);
     const applied = await migrate(DATABASE_URL);
     process.stdout.write(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'Database is up to date.\n');
   })().catch((err: unknown) => {

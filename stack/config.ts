@@ -32,7 +32,7 @@ export const stackConfigSchema = z
     TEMPORAL_ADDRESS: z.string().min(1).optional(),
     TEMPORAL_PORT: port.default(7233),
     TEMPORAL_UI_PORT: port.default(8233),
-    /** The `temporal` CLI to run; else the first one on PATH; else the SDK downloads one (needs internet). */
+    /** The `temporal` CLI to run; else the first one on PATH; else the one `npm install` provisioned in .tools/. */
     TEMPORAL_CLI_PATH: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     /** The API's port and bind address (api/config.ts reads the same variables). */

@@ -21,7 +21,7 @@ export const DEMO_WORKSPACE_NAME = 'Demo workspace';
 export const DEMO_SENDER = '+15005550006';
 
 /** What `$DATA_DIR/demo.env` holds: enough for the curl quick start, the admin API and the CLI. */
-export const DEMO_ENV_KEYS = ['WORKSPACE_ID', 'API_KEY', 'PUBLIC_KEY', 'SECRET_KEY', 'API_URL', 'ADMIN_TOKEN', 'DATABASE_URL'] as const;
+export const DEMO_ENV_KEYS = ['WORKSPACE_ID', 'API_KEY', 'PUBLIC_KEY', 'SECRET_KEY', 'API_URL', 'ADMIN_TOKEN', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const;
 export type DemoEnv = Record<(typeof DEMO_ENV_KEYS)[number], string>;
 
 export interface DemoResult {
@@ -75,7 +75,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function ensureDemoWorkspace(
   db: Knex,
-  opts: { file: string; apiUrl: string; databaseUrl: string; adminToken?: string },
+  opts: { file: string; apiUrl: string; databaseUrl: string; temporalAddress: string; adminToken?: string },
 ): Promise<DemoResult> {
   const previous = readDemoEnv(opts.file);
   const notes: string[] = [];
@@ -95,7 +95,7 @@ export async function ensureDemoWorkspace(
     keys = await provisionDemo(db);
     created = true;
   }
-  const env: DemoEnv = { ...keys, API_URL: opts.apiUrl, ADMIN_TOKEN: adminToken, DATABASE_URL: opts.databaseUrl };
+  const env: DemoEnv = { ...keys, API_URL: opts.apiUrl, ADMIN_TOKEN: adminToken, DATABASE_URL: opts.databaseUrl, TEMPORAL_ADDRESS: opts.temporalAddress };
   writeDemoEnv(opts.file, env);
   return { env, created, notes };
 }

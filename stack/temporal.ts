@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findTemporalCli } from '../scripts/provision-temporal';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { listProcesses, owningNodeProcess, StackError, stopProcess } from './processes';
 
@@ -12,29 +12,8 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/**
- * Where the `temporal` CLI is: TEMPORAL_CLI_PATH, then PATH, then the virtualenv `.ci/run` installs it into
- * (.tools/temporal-cli), then undefined (the caller falls back to the SDK's cached download, which needs internet).
- */
-export function findTemporalCli(explicit?: string): string | undefined {
-  if (explicit) {
-    if (!fs.existsSync(explicit)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${explicit}`);
-    return explicit;
-  }
-  const tools = path.join(__dirname, '..', '.tools', 'temporal-cli', 'bin');
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), tools]) {
-    const candidate = path.join(dir, 'temporal');
-    if (dir && fs.existsSync(candidate)) {
-      try {
-        execFileSync(candidate, ['--version'], { stdio: 'ignore', timeout: 20000 });
-        return candidate;
-      } catch {
-        // a stale shim (e.g. pyenv without the package): keep looking
-      }
-    }
-  }
-  return undefined;
-}
+/** Where the `temporal` CLI is (TEMPORAL_CLI_PATH, PATH, then what `npm install` provisioned under .tools/). */
+export { findTemporalCli } from '../scripts/provision-temporal';
 
 /** Start `temporal server start-dev` (the official dev server) with our search attributes registered. */
 export async function startTemporalDevServer(opts: {

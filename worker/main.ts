@@ -6,7 +6,9 @@ import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { exportLinkSecret } from '../lib/export-link';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
+import { registerSearchAttributes } from '../lib/temporal-search-attributes';
 import { workflowStarters } from '../temporal/starters';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { createCarrierRegistry, type CarrierRegistry } from '../carriers/registry';
 import { bundleWorkflowsInChild } from './bundle';
 import { createActivities } from '../activities/index';
@@ -59,6 +61,7 @@ export async function startWorker(
   // Activities that start workflows (the webhook dispatcher's sweep) are given starters, over a client beside the
   // worker's native connection.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, Object.values(SEARCH_ATTRIBUTES), logger);
   const starters = workflowStarters(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE);
   const webhooks = {
     startRetry: ({ deliveryId, workspaceId, attemptsMade }: { deliveryId: string; workspaceId: string; attemptsMade: 0 | 1 }) =>

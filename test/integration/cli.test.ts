@@ -1,22 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { ensureDatabase } from '../../stack/databases';
+import { expectOneLineError, runCli, type CliRun } from '../helpers/cli';
 import { createHarness, type Harness } from '../helpers/harness';
-
-const BIN = path.resolve(__dirname, '../../bin/switchboard.js');
 
 // Each CLI run is a fresh Node process (about a second on a busy machine), and some tests make several.
 jest.setTimeout(60_000);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let h: Harness;
 let cwd: string;
@@ -30,38 +22,15 @@ afterAll(async () => {
   await h.close();
 });
 
-/** The CLI as an operator runs it: a child process of `node bin/switchboard.js`. */
-function cli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TMPDIR: process.env.TMPDIR,
-    DATABASE_URL: h.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS,
-    ...opts.env,
-  };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The CLI as an operator runs it, from an unrelated directory unless told otherwise. */
+const cli = (args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliRun> =>
+  runCli(h, args, { env: opts.env, cwd: opts.cwd ?? cwd });
 
 const field = (out: string, name: string): string => {
   const m = new RegExp(`^${name}:\\s+(\\S+)\\s*$`, 'm').exec(out);
   if (!m) throw new Error(`no ${name} in:\n${out}`);
   return m[1];
 };
-
-/** A usage or runtime error: non-zero, nothing on stdout, exactly one line on stderr. */
-function expectOneLineError(run: Run, code: number, pattern: RegExp) {
-  expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });
-  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(/^switchboard: /);
-  expect(run.stderr).toMatch(pattern);
-}
 
 describe('workspace create', () => {
   it('creates a workspace and prints secrets that work against the API', async () => {
@@ -271,6 +240,26 @@ describe('configuration', () => {
     }
   });
 
+  it('status checks the Temporal server demo.env records, or TEMPORAL_ADDRESS / TEMPORAL_PORT when set', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-demo-'));
+    try {
+      fs.mkdirSync(path.join(dir, '.data'));
+      fs.writeFileSync(path.join(dir, '.data', 'demo.env'), `DATABASE_URL='${h.config.DATABASE_URL}'\nTEMPORAL_ADDRESS='${h.config.TEMPORAL_ADDRESS}'\n`);
+      const fromFile = await cli(['status', '--json'], { cwd: dir, env: { DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined } });
+      expect(JSON.parse(fromFile.stdout).temporal).toEqual({ ok: true, detail: `${h.config.TEMPORAL_ADDRESS} (namespace default)` });
+
+      // A port with nothing on it: the dev server `npm start` would have started there is not running.
+      const port = await cli(['status'], { cwd: dir, env: { DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined, TEMPORAL_PORT: '1' } });
+      expect(port.code).toBe(1);
+      expect(port.stdout).toMatch(/^temporal\s+FAIL\s+unreachable at 127\.0\.0\.1:1 \(namespace default\)/m);
+
+      const address = await cli(['status', '--json'], { cwd: dir, env: { DATABASE_URL: undefined, TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS, TEMPORAL_PORT: '1' } });
+      expect(JSON.parse(address.stdout).temporal.ok).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says how to configure it when there is neither', async () => {
     expectOneLineError(await cli(['workspace', 'list'], { env: { DATABASE_URL: undefined } }), 1, /DATABASE_URL is not set and there is no \.data\/demo\.env/);
     expectOneLineError(await cli(['workspace', 'list'], { env: { DATABASE_URL: 'not a url' } }), 1, /DATABASE_URL must be a postgres:\/\/ URL/);
@@ -279,7 +268,7 @@ describe('configuration', () => {
   it('prints help', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['workspace create', 'workspace list', 'workspace disable', 'key create', 'status', 'migrate']) {
+    for (const command of ['workspace create', 'workspace list', 'workspace disable', 'key create', 'campaign list', 'campaign show', 'campaign watch', 'job watch', 'status', 'migrate']) {
       expect(run.stdout).toContain(command);
     }
     const none = await cli([]);

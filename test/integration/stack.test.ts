@@ -137,6 +137,7 @@ test('npm start brings everything up, stops cleanly on SIGINT, and keeps its dat
   expect(demo.WORKSPACE_ID).toMatch(/^[0-9a-f-]{36}$/);
   expect(demo.API_URL).toBe(`http://127.0.0.1:${env.PORT}`);
   expect(demo.DATABASE_URL).toMatch(new RegExp(`:${env.EMBEDDED_PG_PORT}/switchboard$`));
+  expect(demo.TEMPORAL_ADDRESS).toBe(`127.0.0.1:${env.TEMPORAL_PORT}`); // what `switchboard status` checks
   expect(demo.ADMIN_TOKEN.length).toBeGreaterThanOrEqual(16);
   expect(fs.statSync(demoFile).mode & 0o077).toBe(0); // it holds secrets
   // The quick start printed on every start names the documented SeaX paths.
