@@ -32,3 +32,13 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
 }
 
 export type { Knex };
+
+/** Whether the database answers (health probes, `switchboard status`). */
+export async function databaseUp(db: Knex): Promise<boolean> {
+  try {
+    await db.raw('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

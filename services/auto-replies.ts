@@ -173,7 +173,7 @@ export function autoReplyService(deps: AutoReplyDeps) {
   async function onInbound(workspaceId: string, inboundMessageId: string, opts: { complianceHandled?: boolean } = {}): Promise<AutoReplyResult | null> {
     const replies = deps.replies;
     if (!replies) throw new Error('autoReplyService.onInbound needs deps.replies');
-    const m = (await db('messages').where({ workspace_id: workspaceId, id: inboundMessageId }).first()) as MessageRow | undefined;
+    const m = await messagesRepo(db).get(workspaceId, inboundMessageId);
     if (!m || m.direction !== 'inbound' || !m.contact_id || !m.phone_id) return null;
     if (opts.complianceHandled ?? matchComplianceKeyword(m.content) !== null) return null;
 
@@ -225,7 +225,7 @@ export function autoReplyService(deps: AutoReplyDeps) {
   /** A retry of an answered message: re-start the reply's workflow if the first attempt never started it. */
   async function resume(log: { workspace_id: string; auto_reply_id: string | null; reply_message_id: string | null }): Promise<AutoReplyResult> {
     if (log.reply_message_id) {
-      const reply = (await db('messages').where({ workspace_id: log.workspace_id, id: log.reply_message_id }).first()) as MessageRow | undefined;
+      const reply = await messagesRepo(db).get(log.workspace_id, log.reply_message_id);
       if (reply && reply.status === 'queued' && !reply.workflow_id) await deps.replies?.startMessage(reply);
     }
     return { autoReplyId: log.auto_reply_id, kind: 'keyword', replyMessageId: log.reply_message_id, duplicate: true };

@@ -64,11 +64,7 @@ export function contactService(db: Knex) {
    */
   async function auditSystemLabels(workspaceId: string, contact: ContactRow, labelIds: string[], actor: string, trx: Knex): Promise<string[]> {
     if (!labelIds.length) return [];
-    const added: { name: string }[] = await trx('labels as l')
-      .where({ 'l.workspace_id': workspaceId, 'l.is_system': true })
-      .whereIn('l.id', labelIds)
-      .whereNotExists(trx('contact_labels as cl').whereRaw('cl.label_id = l.id').andWhere('cl.contact_id', contact.id))
-      .select('l.name');
+    const added = await labels.systemLabelsNotOn(workspaceId, contact.id, labelIds, trx);
     for (const { name } of added) {
       await consentRepo(trx).record(
         { workspace_id: workspaceId, contact_id: contact.id, phone: contact.phone, action: 'opt_out', source: 'api', actor, detail: { label: name } },
@@ -78,8 +74,7 @@ export function contactService(db: Knex) {
     return added.map((a) => a.name);
   }
 
-  const labelIdsOf = async (contactId: string, trx: Knex): Promise<string[]> =>
-    (await trx('contact_labels').where({ contact_id: contactId }).orderBy('label_id').pluck('label_id')) as string[];
+  const labelIdsOf = (contactId: string, trx: Knex): Promise<string[]> => labels.idsOfContact(contactId, trx);
 
   const contactEvent = (type: string, c: ContactRow, extra: Record<string, unknown> = {}): NewEvent => ({
     workspace_id: c.workspace_id, type, subject_type: 'contact', subject_id: c.id, data: contactEventData(c, extra),

@@ -201,6 +201,41 @@ export function campaignsRepo(db: Knex) {
             .returning('*')
         : Promise.resolve([]),
 
+    /** Insert a batch's message rows (ids fixed in the recipient rows: a retried insert adds nothing), 1,000 per statement. */
+    async insertMessages(trx: Knex, rows: Record<string, unknown>[]): Promise<MessageRow[]> {
+      const inserted: MessageRow[] = [];
+      for (let i = 0; i < rows.length; i += 1000) inserted.push(...((await trx('messages').insert(rows.slice(i, i + 1000)).onConflict('id').ignore().returning('*')) as MessageRow[]));
+      return inserted;
+    },
+
+    /** sending → queued after an error that provably created nothing at the carrier: the batch's retry sends it again. */
+    releaseMessage: (trx: Knex, workspaceId: string, id: string, error: { code: string; message: string }) =>
+      trx('messages').where({ workspace_id: workspaceId, id, status: 'sending' }).update({ status: 'queued', error_code: error.code, error_message: error.message.slice(0, 1000), updated_at: trx.fn.now() }),
+
+    /** Compare-and-set: the run starts (running, started_at) once; undefined when it had started or ended already. */
+    markStarted: async (trx: Knex, workspaceId: string, id: string): Promise<CampaignRow | undefined> =>
+      (
+        await trx('campaigns')
+          .where({ workspace_id: workspaceId, id })
+          .whereNull('started_at')
+          .whereIn('status', ['draft', 'scheduled', 'running'])
+          .update({ status: 'running', started_at: trx.fn.now(), updated_at: trx.fn.now() })
+          .returning('*')
+      )[0],
+
+    /** Compare-and-set: the run completes once (from running, paused or scheduled); undefined otherwise. */
+    markCompleted: async (trx: Knex, workspaceId: string, id: string): Promise<CampaignRow | undefined> =>
+      (
+        await trx('campaigns')
+          .where({ workspace_id: workspaceId, id })
+          .whereIn('status', ['running', 'paused', 'scheduled'])
+          .update({ status: 'completed', completed_at: trx.fn.now(), updated_at: trx.fn.now() })
+          .returning('*')
+      )[0],
+
+    /** Lock a recurring campaign's template row (serialises the creation of its runs). */
+    lockTemplate: (trx: Knex, id: string) => trx('campaigns').where({ id }).forUpdate().first('id'),
+
     /** The campaign's not-yet-sent messages (queued), e.g. to cancel or expire them. */
     unsentMessageIds: async (campaignId: string): Promise<string[]> =>
       (await db('messages').where({ campaign_id: campaignId, status: 'queued' }).select('id')).map((r: { id: string }) => r.id),

@@ -31,6 +31,23 @@ export function complianceRepo(db: Knex) {
       return { blocked: row.blocked, optedOut: row.opted_out_at !== null, dnc: row.dnc };
     },
 
+    /** Which of these contacts carry the DNC system label (one query: a batch's compliance check). */
+    async dncContactIds(workspaceId: string, contactIds: string[], trx: Knex = db): Promise<Set<string>> {
+      if (!contactIds.length) return new Set();
+      const rows: { contact_id: string }[] = await trx('contact_labels as cl')
+        .join('labels as l', 'l.id', 'cl.label_id')
+        .where({ 'cl.workspace_id': workspaceId, 'l.is_system': true, 'l.name': DNC_LABEL_NAME })
+        .whereIn('cl.contact_id', contactIds)
+        .select('cl.contact_id');
+      return new Set(rows.map((r) => r.contact_id));
+    },
+
+    /** The workspace's sending window and default zone (quiet hours), for recipients who carry their own zone. */
+    async workspaceWindow(workspaceId: string, trx: Knex = db): Promise<{ start: string; end: string; timeZone: string }> {
+      const ws = await trx('workspaces').where({ id: workspaceId }).first('timezone', 'quiet_hours_start', 'quiet_hours_end');
+      return { start: ws?.quiet_hours_start ?? '08:00', end: ws?.quiet_hours_end ?? '21:00', timeZone: ws?.timezone ?? 'UTC' };
+    },
+
     /** The workspace's allowed window and default zone, and the contact's own zone (quiet hours). */
     async sendingWindow(workspaceId: string, contactId: string | null, trx: Knex = db): Promise<{ start: string; end: string; workspaceTimeZone: string; contactTimeZone: string | null }> {
       const ws = await trx('workspaces').where({ id: workspaceId }).first('timezone', 'quiet_hours_start', 'quiet_hours_end');

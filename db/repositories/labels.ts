@@ -5,6 +5,16 @@ import type { LabelRow } from '../rows';
 export function labelsRepo(db: Knex) {
   const scoped = (workspaceId: string, trx: Knex = db) => trx('labels').where({ workspace_id: workspaceId });
   return {
+    /** The system labels (DNC) among `labelIds` that the contact does not carry yet. */
+    systemLabelsNotOn: (workspaceId: string, contactId: string, labelIds: string[], trx: Knex = db): Promise<{ name: string }[]> =>
+      trx('labels as l')
+        .where({ 'l.workspace_id': workspaceId, 'l.is_system': true })
+        .whereIn('l.id', labelIds)
+        .whereNotExists(trx('contact_labels as cl').whereRaw('cl.label_id = l.id').andWhere('cl.contact_id', contactId))
+        .select('l.name'),
+    /** The label ids a contact carries, in id order. */
+    idsOfContact: async (contactId: string, trx: Knex = db): Promise<string[]> =>
+      (await trx('contact_labels').where({ contact_id: contactId }).orderBy('label_id').pluck('label_id')) as string[],
     /** The workspace's labels with one of these ids or (lower-cased) names. */
     byIdsOrNames: (workspaceId: string, ids: string[], lowerNames: string[]): Promise<Pick<LabelRow, 'id' | 'name' | 'is_system'>[]> =>
       scoped(workspaceId)

@@ -4,6 +4,7 @@ import { consentRepo } from '../../db/repositories/consent';
 import { contactsRepo } from '../../db/repositories/contacts';
 import { conversationsRepo } from '../../db/repositories/conversations';
 import { eventsRepo, type NewEvent } from '../../db/repositories/events';
+import { complianceRepo } from '../../db/repositories/compliance';
 import { messagesRepo } from '../../db/repositories/messages';
 import { contactEventData, conversationEventData, messageEventData, statusEventType } from '../events';
 import { matchComplianceKeyword, type ComplianceKeywordClass } from '../../domain/opt-out';
@@ -308,13 +309,7 @@ export function carrierEventsService(deps: CarrierEventsDeps) {
     return { contact, result: { class: 'help', keyword: match.keyword, applied: true }, reply };
   }
 
-  async function hasDnc(trx: Knex, workspaceId: string, contactId: string): Promise<boolean> {
-    const row = await trx('contact_labels as cl')
-      .join('labels as l', 'l.id', 'cl.label_id')
-      .where({ 'cl.workspace_id': workspaceId, 'cl.contact_id': contactId, 'l.is_system': true, 'l.name': DNC_LABEL_NAME })
-      .first('cl.label_id');
-    return !!row;
-  }
+  const hasDnc = async (trx: Knex, workspaceId: string, contactId: string): Promise<boolean> => (await complianceRepo(trx).dncContactIds(workspaceId, [contactId], trx)).has(contactId);
 
   return {
     ingestStatus,
