@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { outboundAllowedHostsEnv } from '../lib/outbound-url';
-import { envBoolean, parseEnv } from '../domain/env';
+import { envBoolean, parseEnv } from '../lib/env';
 
 /** The API process's environment, parsed once. */
 export const apiConfigSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv } from '../domain/env';
+import { parseEnv } from '../lib/env';
 import { createDb, migrateLatest, type Knex } from './connection';
 
 export interface MigrationState {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { apiKeysRepo } from '../db/repositories/api-keys';
 import { phonesRepo } from '../db/repositories/phones';
-import type { Principal } from '../api/context';
+import type { Principal } from './access';
 import { notFound, invalid, conflict, forbidden } from './errors';
 import { keyService, type KeyPairInput } from './keys';
 import type { ApiKeyRow } from '../db/rows';

@@ -4,7 +4,7 @@ import { normalizePhone } from '../domain/phone';
 import { groupFiltersToSegment, InvalidGroupFiltersError, type SegmentFilter } from '../domain/segment';
 import { notFound, invalid } from './errors';
 import { contactService, type ContactView } from './contacts';
-import { pageWindow } from '../api/schemas/zagely/common';
+import { pageWindow } from '../domain/paging';
 import type { GroupFilters, GroupRow } from '../db/rows';
 
 export interface GroupWithCount extends GroupRow {

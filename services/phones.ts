@@ -68,6 +68,8 @@ const RECIPIENTS = ['call_recipient', 'sms_recipient', 'wabp_recipient'] as cons
 /** A stored recipient carries its own id, as SeaX shows it. */
 const withId = (r: Recipient | undefined) => (r ? { id: randomUUID(), type: r.type, receiver: r.receiver } : r);
 
+export { DEFAULT_CAPABILITY };
+
 /** Sender phones (SeaX phones, Zagely sessions): numbers normalised to E.164, unique per workspace, one default. */
 export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
   const repo = phonesRepo(db);

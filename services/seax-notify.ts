@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { postWebhook, type PostOutcome } from '../lib/webhook-post';
-import type { WEBHOOK_LOG_ORDER_COLUMNS, WebhookLogFilter } from '../db/repositories/webhook-logs';
+import { WEBHOOK_LOG_ORDER_COLUMNS, type WebhookLogFilter } from '../db/repositories/webhook-logs';
 import { workspacesRepo } from '../db/repositories/workspaces';
-import { webhooksRepo, type OrderBy, type SEAX_SUBSCRIPTION_ORDER_COLUMNS } from '../db/repositories/webhooks';
+import { SEAX_SUBSCRIPTION_ORDER_COLUMNS, webhooksRepo, type OrderBy } from '../db/repositories/webhooks';
 import { SEAX_SAMPLE_PAYLOADS, type SeaxEnvelope, type SeaxEventType } from '../domain/seax-events';
 import { generateWebhookSecret, signedHeaders } from '../domain/webhooks';
 import { guardedFetch, parseAllowList, type GuardedFetch } from '../lib/outbound-url';
 import { notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
 import type { WebhookSubscriptionRow } from '../db/rows';
+
+/** The fields subscriptions can be ordered by. */
+export const SUBSCRIPTION_ORDER_FIELDS = Object.keys(SEAX_SUBSCRIPTION_ORDER_COLUMNS) as (keyof typeof SEAX_SUBSCRIPTION_ORDER_COLUMNS)[];
+/** The fields delivery logs can be ordered by. */
+export const LOG_ORDER_FIELDS = Object.keys(WEBHOOK_LOG_ORDER_COLUMNS) as (keyof typeof WEBHOOK_LOG_ORDER_COLUMNS)[];
+export type { OrderBy };
 
 /** The deadline of a test send (the delivery engine's default, WEBHOOK_TIMEOUT_MS, is the same 10 s). */
 export const TEST_SEND_TIMEOUT_MS = 10_000;

@@ -3,7 +3,7 @@ import { DuplicateTemplateNameError, templatesRepo, type NewTemplate, type Templ
 import { contactVariables, extractVariables, render } from '../domain/template';
 import { notFound, invalid } from './errors';
 import { contactService } from './contacts';
-import { pageWindow } from '../api/schemas/zagely/common';
+import { pageWindow } from '../domain/paging';
 import type { TemplateButton, TemplateRow } from '../db/rows';
 
 export interface TemplateInput {

@@ -4,7 +4,7 @@ import { webhooksRepo } from '../db/repositories/webhooks';
 import { generateWebhookSecret, WEBHOOK_TEST_EVENT } from '../domain/webhooks';
 import { conflict, notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
-import { pageWindow } from '../api/schemas/zagely/common';
+import { pageWindow } from '../domain/paging';
 import type { DeliveryStatus, WebhookSubscriptionRow } from '../db/rows';
 
 /**

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { apiConfigSchema, type ApiConfig } from '../api/config';
 import { workerConfigSchema, type WorkerConfig } from '../worker/config';
-import { ConfigError, parseEnv } from '../domain/env';
+import { ConfigError, parseEnv } from '../lib/env';
 import { readDemoEnv } from './demo';
 
 const port = z.coerce

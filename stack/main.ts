@@ -21,7 +21,7 @@ import path from 'node:path';
 import { startWorker, installWorkerRuntime } from '../worker/main';
 import { startApi } from '../api/server';
 import { createDb, migrateLatest } from '../db/connection';
-import { ConfigError } from '../domain/env';
+import { ConfigError } from '../lib/env';
 import { loadStackConfig, serviceConfigs, withoutOwnDatabaseUrl, type StackConfig } from './config';
 import { ensureDatabase } from './databases';
 import { DEMO_WORKSPACE_NAME, ensureDemoWorkspace, type DemoEnv } from './demo';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { outboundAllowedHostsEnv } from '../lib/outbound-url';
-import { parseEnv } from '../domain/env';
+import { parseEnv } from '../lib/env';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../domain/webhooks';
 
 /** An explicit boolean parser (z.coerce.boolean would read "false" as true). */

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { exportLinkSecret } from '../lib/export-link';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
-import { registerSearchAttributes } from '../lib/temporal-search-attributes';
+import { registerSearchAttributes } from '../temporal/search-attributes';
 import { workflowStarters } from '../temporal/starters';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { createCarrierRegistry, type CarrierRegistry } from '../carriers/registry';

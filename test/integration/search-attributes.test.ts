@@ -5,7 +5,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { msToTs } from '@temporalio/common/lib/time';
 import { installWorkerRuntime } from '../../worker/main';
 import { phonesRepo } from '../../db/repositories/phones';
-import { registerSearchAttributes } from '../../lib/temporal-search-attributes';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
 import { findTemporalCli } from '../../stack/temporal';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import { freePort } from '../helpers/global-setup';

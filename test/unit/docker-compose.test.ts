@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { workerConfigSchema } from '../../worker/config';
 import { apiConfigSchema } from '../../api/config';
 import { migrateConfigSchema } from '../../db/migrate';
-import { parseEnv } from '../../domain/env';
+import { parseEnv } from '../../lib/env';
 import { TEMPORAL_CLI_VERSION } from '../../scripts/provision-temporal';
 import { stackConfigSchema } from '../../stack/config';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_CAPABILITY } from '../../../db/repositories/phones';
+import { DEFAULT_CAPABILITY } from '../../../services/phones';
 import type { SeaxContact } from '../../schemas/seax/contacts';
 import type { SeaxKeyword } from '../../schemas/seax/keywords';
 import type { SeaxLabel } from '../../schemas/seax/labels';

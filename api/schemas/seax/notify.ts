@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { SEAX_SUBSCRIPTION_ORDER_COLUMNS, type OrderBy } from '../../../db/repositories/webhooks';
-import { WEBHOOK_LOG_ORDER_COLUMNS } from '../../../db/repositories/webhook-logs';
+import { LOG_ORDER_FIELDS, SUBSCRIPTION_ORDER_FIELDS, type OrderBy } from '../../../services/seax-notify';
 import { SEAX_EVENT_TYPES } from '../../../domain/seax-events';
 import { idParam, requiredText, timestamp, workspaceId } from './common';
 
@@ -62,7 +61,7 @@ const orderBy = <F extends string>(fields: readonly F[], fallback: string) =>
     .meta({ description: `field:direction over ${fields.join(', ')}. Default: ${fallback}`, example: fallback });
 
 export const subscriptionListQuery = z.object({
-  order_by: orderBy(Object.keys(SEAX_SUBSCRIPTION_ORDER_COLUMNS) as (keyof typeof SEAX_SUBSCRIPTION_ORDER_COLUMNS)[], 'created_at:desc'),
+  order_by: orderBy(SUBSCRIPTION_ORDER_FIELDS, 'created_at:desc'),
   type: subscriptionType.optional().meta({ description: 'SEASALT or ZAPIER' }),
 });
 
@@ -137,7 +136,7 @@ export const logListQuery = z
     delivery_status: z.enum(['success', 'failed'], { error: 'must be success or failed' }).optional(),
     start_date: dateBound(false, 'Logs created on or after this moment (ISO 8601, with offset).'),
     end_date: dateBound(true, 'Logs created on or before this moment (ISO 8601, with offset).'),
-    order_by: orderBy(Object.keys(WEBHOOK_LOG_ORDER_COLUMNS) as (keyof typeof WEBHOOK_LOG_ORDER_COLUMNS)[], 'created_at:desc'),
+    order_by: orderBy(LOG_ORDER_FIELDS, 'created_at:desc'),
     limit: wholeNumber('Maximum number of logs; 0 (default) returns all.'),
     offset: wholeNumber('Number of logs to skip.'),
   })

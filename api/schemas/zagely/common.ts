@@ -23,7 +23,7 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     .default(fallback);
 
 /** The rows a Zagely page (`page`, `per_page`) covers, as limit/offset for a repository. */
-export const pageWindow = (p: { page: number; per_page: number }) => ({ limit: p.per_page, offset: (p.page - 1) * p.per_page });
+export { pageWindow } from '../../../domain/paging';
 
 /** `page` (from 1) and `per_page` (1–200, default 50), as Zagely's list endpoints take them. */
 export const paginationQuery = z.object({
