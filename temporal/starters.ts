@@ -46,11 +46,23 @@ export interface CampaignStart {
   channel: string;
 }
 
+/** A job of a workspace, as its workflow takes it. */
+export interface JobStart {
+  workspaceId: string;
+  jobId: string;
+}
+
 /** Starters bound to a client and the task queue the workers poll. */
 export function workflowStarters(client: Client, taskQueue: string) {
   const campaignSchedule = (campaignId: string): ScheduleHandle => client.schedule.getHandle(workflowIds.campaignSchedule(campaignId));
   const campaignHandle = (campaignId: string) => client.workflow.getHandle(workflowIds.campaign(campaignId));
   const messageHandle = (messageId: string) => client.workflow.getHandle(workflowIds.message(messageId));
+
+  /** A job's workflow (its input is the job's reference: the row holds the rest). */
+  async function startJob(workflow: (input: JobStart) => Promise<unknown>, workflowId: string, kind: string, summary: string, job: JobStart): Promise<string> {
+    await client.workflow.start(workflow, { taskQueue, workflowId, args: [job], typedSearchAttributes: attributes(job.workspaceId, kind), staticSummary: summary });
+    return workflowId;
+  }
 
   return {
     taskQueue,
@@ -147,30 +159,10 @@ export function workflowStarters(client: Client, taskQueue: string) {
     },
 
     /** `contact-export-<job>`. Answers the workflow id. */
-    async contactExport(job: { workspaceId: string; jobId: string }): Promise<string> {
-      const workflowId = workflowIds.contactExport(job.jobId);
-      await client.workflow.start(contactExportWorkflow, {
-        taskQueue,
-        workflowId,
-        args: [job],
-        typedSearchAttributes: attributes(job.workspaceId, 'contact-export'),
-        staticSummary: `Contact export, job ${job.jobId}`,
-      });
-      return workflowId;
-    },
+    contactExport: (job: JobStart) => startJob(contactExportWorkflow, workflowIds.contactExport(job.jobId), 'contact-export', `Contact export, job ${job.jobId}`, job),
 
     /** `webhook-log-export-<job>`. Answers the workflow id. */
-    async webhookLogExport(job: { workspaceId: string; jobId: string }): Promise<string> {
-      const workflowId = workflowIds.webhookLogExport(job.jobId);
-      await client.workflow.start(webhookLogExportWorkflow, {
-        taskQueue,
-        workflowId,
-        args: [job],
-        typedSearchAttributes: attributes(job.workspaceId, 'webhook-log-export'),
-        staticSummary: `Webhook log export, job ${job.jobId}`,
-      });
-      return workflowId;
-    },
+    webhookLogExport: (job: JobStart) => startJob(webhookLogExportWorkflow, workflowIds.webhookLogExport(job.jobId), 'webhook-log-export', `Webhook log export, job ${job.jobId}`, job),
 
     /**
      * `webhook-delivery-<id>`: the retries of one delivery. A replay runs the same id again once the previous run
