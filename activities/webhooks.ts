@@ -128,25 +128,35 @@ export function createWebhookActivities(deps: WebhookDeps): Pick<Activities, 'di
         return await repo.sweepUndispatched(limit, async (rows: ClaimedDelivery[]): Promise<SweepWrites> => {
           // Only a sweep that found work heartbeats (an idle one is over in milliseconds).
           stopHeartbeat = startHeartbeat();
-          const writes: SweepWrites = { attempts: [], abandoned: [] };
+          const writes: SweepWrites = { attempts: [], abandoned: [], unsent: [] };
           const backingOff = new Set(rows.filter((d) => d.in_backoff).map((d) => d.subscription_id));
           const toStart: [ClaimedDelivery, 0 | 1][] = [];
+          const toSend = rows.filter((d) => verdictOf(d) === 'send' && !backingOff.has(d.subscription_id));
+          // The log never counts fewer requests than the receiver saw: each attempt is logged (committed) before it
+          // goes out, and completed with its outcome when the sweep commits. A worker that dies in between leaves it
+          // `interrupted`; the next sweep sends the delivery again as the next attempt.
+          const recorded = await repo.preRecord(toSend.map((d) => ({ id: d.id, attempts: d.attempts })));
           await forEachLimited(rows, SWEEP_CONCURRENCY, async (d) => {
             const verdict = verdictOf(d);
             if (verdict === 'abandon') writes.abandoned.push({ id: d.id, reason: ABANDONED_DISABLED });
             if (verdict !== 'send') return;
-            if (backingOff.has(d.subscription_id)) return void toStart.push([d, 0]);
+            const logged = recorded.get(d.id);
+            if (backingOff.has(d.subscription_id) || !logged) {
+              if (logged) writes.unsent!.push(logged.id);
+              return void toStart.push([d, 0]);
+            }
             let r: Awaited<ReturnType<typeof sendAttempt>>;
             try {
               // The row is locked by this sweep: its attempt count cannot move meanwhile.
-              r = await sendAttempt(d, d.attempts + 1, { isLast: c.maxAttempts <= 1, nextDelayMs: c.retryScheduleMs[0] ?? 0 });
+              r = await sendAttempt(d, logged.attempt, { isLast: c.maxAttempts <= 1, nextDelayMs: c.retryScheduleMs[0] ?? 0 });
             } catch (err) {
               // Not an HTTP failure (those are results) but a delivery we cannot even build: its own workflow deals
               // with it (retried, then failed, as before), rather than every sweep that claims it failing whole.
               logger.warn({ err, deliveryId: d.id }, 'webhook first attempt raised; handing the delivery to its workflow');
+              writes.unsent!.push(logged.id);
               return void toStart.push([d, 0]);
             }
-            writes.attempts.push(r);
+            writes.attempts.push({ ...r, attempt: { ...r.attempt, id: logged.id } });
             if (r.outcome === 'retry') {
               toStart.push([d, 1]);
               backingOff.add(d.subscription_id);
@@ -173,11 +183,12 @@ export function createWebhookActivities(deps: WebhookDeps): Pick<Activities, 'di
       const verdict = verdictOf(d);
       if (verdict === 'abandon') await repo.abandon(d.id, ABANDONED_DISABLED);
       if (verdict !== 'send') return { outcome: 'skipped', attempt: d.attempts };
-      const attempt = await repo.beginAttempt(d.id);
-      if (attempt === undefined) return { outcome: 'skipped', attempt: d.attempts };
-      const { outcome, attempt: row, status, nextAttemptAt } = await sendAttempt(d, attempt, input);
-      await repo.recordAttempt(row, { status, nextAttemptAt });
-      return { outcome, attempt };
+      // Logged before the request (see dispatchWebhookDeliveries); a retried activity logs its own next attempt.
+      const logged = await repo.beginAttempt(d.id);
+      if (logged === undefined) return { outcome: 'skipped', attempt: d.attempts };
+      const { outcome, attempt: row, status, nextAttemptAt } = await sendAttempt(d, logged.attempt, input);
+      await repo.recordAttempt({ ...row, id: logged.id }, { status, nextAttemptAt });
+      return { outcome, attempt: logged.attempt };
     },
   };
 }

@@ -453,6 +453,8 @@ export interface WebhookAttemptRow {
   duration_ms: number;
   error: string | null;
   signature: string | null;
+  /** False while the request is (or was, when its worker died) in flight: the attempt may have reached the receiver. */
+  completed: boolean;
   created_at: Date;
 }
 

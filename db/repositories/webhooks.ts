@@ -52,7 +52,8 @@ export type ClaimedDelivery = SendableDelivery & { in_backoff: boolean };
 
 /** One attempt to log, and where it leaves its delivery (succeeded, failed, or pending until next_attempt_at). */
 export interface AttemptToWrite {
-  attempt: Omit<WebhookAttemptRow, 'id' | 'created_at'>;
+  /** With `id`: the attempt row recorded before the request (preRecord), completed now; without: inserted now. */
+  attempt: Omit<WebhookAttemptRow, 'id' | 'created_at' | 'completed'> & { id?: string };
   status: DeliveryStatus;
   nextAttemptAt: Date | null;
 }
@@ -62,6 +63,8 @@ export interface SweepWrites {
   attempts: AttemptToWrite[];
   /** Failed without an attempt (their subscription was disabled meanwhile). */
   abandoned: { id: string; reason: string }[];
+  /** Attempts logged before the sweep's requests (preRecord) whose request was not made after all. */
+  unsent?: string[];
 }
 
 const sendable = (q: Knex) =>
@@ -76,7 +79,19 @@ const sendable = (q: Knex) =>
  */
 async function writeAttempts(trx: Knex.Transaction, attempts: AttemptToWrite[]): Promise<void> {
   if (!attempts.length) return;
-  await trx('webhook_attempts').insert(attempts.map((a) => a.attempt));
+  const fresh = attempts.filter((a) => !a.attempt.id).map((a) => a.attempt);
+  if (fresh.length) await trx('webhook_attempts').insert(fresh);
+  const recorded = attempts.filter((a) => a.attempt.id).map((a) => a.attempt);
+  if (recorded.length) {
+    await trx.raw(
+      `UPDATE webhook_attempts a
+          SET status_code = v.status_code, response_body = v.response_body, duration_ms = v.duration_ms, error = v.error,
+              signature = v.signature, completed = true
+         FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, status_code int, response_body text, duration_ms int, error text, signature text)
+        WHERE a.id = v.id`,
+      [JSON.stringify(recorded)],
+    );
+  }
   await trx.raw(
     `UPDATE webhook_deliveries d
         SET status = v.status, attempts = GREATEST(d.attempts, v.attempt), next_attempt_at = v.next_attempt_at,
@@ -100,6 +115,25 @@ async function writeAttempts(trx: Knex.Transaction, attempts: AttemptToWrite[]):
       ),
     ],
   );
+}
+
+/** What an attempt logged before its request says until its outcome replaces it (and keeps saying if the worker died). */
+export const INTERRUPTED_ATTEMPT = 'interrupted: the worker stopped during this attempt, which may have reached the receiver';
+
+/**
+ * Log attempts before their requests go out (autocommit, outside any sweep transaction), numbered after every
+ * attempt the delivery already has, interrupted ones included. Answers each delivery's attempt row id and number.
+ */
+async function preRecord(q: Knex, deliveries: { id: string; attempts: number }[]): Promise<Map<string, { id: string; attempt: number }>> {
+  if (!deliveries.length) return new Map();
+  const { rows } = await q.raw<{ rows: { id: string; delivery_id: string; attempt: number }[] }>(
+    `INSERT INTO webhook_attempts (delivery_id, attempt, duration_ms, error, completed)
+     SELECT v.id, GREATEST(v.attempts, COALESCE((SELECT max(a.attempt) FROM webhook_attempts a WHERE a.delivery_id = v.id), 0)) + 1, 0, ?, false
+       FROM unnest(?::uuid[], ?::int[]) AS v(id, attempts)
+     RETURNING id, delivery_id, attempt`,
+    [INTERRUPTED_ATTEMPT, deliveries.map((d) => d.id), deliveries.map((d) => d.attempts)],
+  );
+  return new Map(rows.map((r) => [r.delivery_id, { id: String(r.id), attempt: r.attempt }]));
 }
 
 /** Pending → failed without an attempt. */
@@ -192,7 +226,9 @@ export function webhooksRepo(db: Knex) {
      */
     sweepUndispatched: (limit: number, work: (rows: ClaimedDelivery[]) => Promise<SweepWrites>): Promise<number> =>
       db.transaction(async (trx) => {
-        const rows: SendableDelivery[] = await sendable(trx).whereNull('d.dispatched_at').orderBy('d.created_at').limit(limit).forUpdate('d').skipLocked();
+        // NO KEY UPDATE: the sweep's attempts are logged from another connection before they go out (preRecord), and
+        // their foreign key's KEY SHARE lock must not wait for this transaction.
+        const rows: SendableDelivery[] = await sendable(trx).whereNull('d.dispatched_at').orderBy('d.created_at').limit(limit).forNoKeyUpdate('d').skipLocked();
         if (!rows.length) return 0;
         // Once per subscription of the batch. In back-off = a workflow waits to retry it: pending, attempted and
         // dispatched (a replayed delivery is pending and attempted too, but undispatched until swept).
@@ -206,12 +242,16 @@ export function webhooksRepo(db: Knex) {
             )
           ).rows.map((r) => r.id),
         );
-        const { attempts, abandoned } = await work(rows.map((r) => ({ ...r, in_backoff: backingOff.has(r.subscription_id) })));
+        const { attempts, abandoned, unsent = [] } = await work(rows.map((r) => ({ ...r, in_backoff: backingOff.has(r.subscription_id) })));
         await writeAttempts(trx, attempts);
+        if (unsent.length) await trx('webhook_attempts').whereIn('id', unsent).andWhere({ completed: false }).delete();
         for (const { id, reason } of abandoned) await abandon(trx, id, reason);
         await trx('webhook_deliveries').whereIn('id', rows.map((r) => r.id)).update({ dispatched_at: trx.fn.now() });
         return rows.length;
       }),
+
+    /** Log attempts of claimed deliveries before their requests go out (see preRecord). */
+    preRecord: (deliveries: { id: string; attempts: number }[]) => preRecord(db, deliveries),
 
     /** The delivery with what sending needs from its subscription; undefined when either is gone. */
     forSending: (deliveryId: string): Promise<SendableDelivery | undefined> => sendable(db).where('d.id', deliveryId).first(),
@@ -221,13 +261,18 @@ export function webhooksRepo(db: Knex) {
      * dispatched, should it not be yet (a sweep that started its workflow and then rolled back): from now on its
      * workflow owns it, and no sweep attempts it besides.
      */
-    beginAttempt: async (deliveryId: string): Promise<number | undefined> =>
-      (
-        await db('webhook_deliveries')
+    beginAttempt: (deliveryId: string): Promise<{ id: string; attempt: number } | undefined> =>
+      db.transaction(async (trx) => {
+        const [row] = await trx('webhook_deliveries')
           .where({ id: deliveryId, status: 'pending' })
-          .update({ attempts: db.raw('attempts + 1'), dispatched_at: db.raw('COALESCE(dispatched_at, now())') })
-          .returning('attempts')
-      )[0]?.attempts,
+          .update({ dispatched_at: db.raw('COALESCE(dispatched_at, now())') })
+          .returning('attempts');
+        if (!row) return undefined;
+        // Logged before the request, in the claim's transaction: a worker that dies mid-request leaves it interrupted.
+        const recorded = (await preRecord(trx, [{ id: deliveryId, attempts: row.attempts }])).get(deliveryId)!;
+        await trx('webhook_deliveries').where({ id: deliveryId }).update({ attempts: recorded.attempt });
+        return recorded;
+      }),
 
     /** Log one attempt and move the delivery on (succeeded, failed, or pending until next_attempt_at), in one transaction. */
     recordAttempt: (attempt: AttemptToWrite['attempt'], outcome: Omit<AttemptToWrite, 'attempt'>) =>
