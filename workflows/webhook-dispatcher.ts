@@ -13,8 +13,14 @@ export interface WebhookDispatcherInput {
   sweepsInFlight?: number;
 }
 
-/** Rounds (each at most one timer and a few sweeps) before the run continues as new, bounding its history. */
-const ROUNDS_PER_RUN = 500;
+/**
+ * Rounds (each at most one timer and a few sweeps, about a dozen history events) before the run continues as new,
+ * bounding its history to a few hundred events, so a worker that picks the run up after a restart replays it in
+ * well under a second and the next sweep is not held up. Runs begun before SHORT_RUNS kept 500 rounds.
+ */
+const ROUNDS_PER_RUN = 40;
+const ROUNDS_PER_RUN_BEFORE = 500;
+const SHORT_RUNS = 'webhook-dispatcher-short-runs';
 const DEFAULT_SWEEPS_IN_FLIGHT = 4;
 /** Runs begun before sweeps overlapped replay the one-at-a-time loop they recorded (see below). */
 const OVERLAPPING_SWEEPS = 'webhook-dispatcher-overlapping-sweeps';
@@ -42,7 +48,7 @@ export async function webhookDispatcherWorkflow(input: WebhookDispatcherInput): 
   };
   if (!patched(OVERLAPPING_SWEEPS)) {
     // A run recorded by the previous version (one sweep at a time), replayed as it ran until it continues as new.
-    for (let i = 0; i < ROUNDS_PER_RUN; i++) {
+    for (let i = 0; i < ROUNDS_PER_RUN_BEFORE; i++) {
       if ((await sweepOnce()) < input.batchSize) await sleep(input.intervalMs);
     }
     await continueAsNew<typeof webhookDispatcherWorkflow>(input);
@@ -56,7 +62,8 @@ export async function webhookDispatcherWorkflow(input: WebhookDispatcherInput): 
     if ((await sweepOnce()) >= input.batchSize) backlog = true;
     inFlight--;
   };
-  for (let round = 0; round < ROUNDS_PER_RUN; round++) {
+  const rounds = patched(SHORT_RUNS) ? ROUNDS_PER_RUN : ROUNDS_PER_RUN_BEFORE;
+  for (let round = 0; round < rounds; round++) {
     if (backlog) {
       backlog = false;
       while (inFlight < most) void sweep();

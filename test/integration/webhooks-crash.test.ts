@@ -78,3 +78,26 @@ it('a worker killed mid-sweep: every delivery arrives, and the log never counts 
   const shown = listed.body.data.find((d: { id: string }) => d.id === interrupted[0].delivery_id);
   expect(shown.attempt_log.map((a: { error: string | null }) => a.error)).toContain(INTERRUPTED_ATTEMPT);
 });
+
+it('the dispatcher keeps its runs short, and after each of three worker restarts a new event is delivered', async () => {
+  // The first test's receiver hold has expired by now; answer at once.
+  receiver.respondWith(200, 'ok');
+  const dispatcher = () => h.temporal.workflow.getHandle(`webhook-dispatcher-${h.taskQueue}`);
+  const firstRun = (await dispatcher().describe()).runId;
+  for (let restart = 1; restart <= 3; restart++) {
+    await replacement?.close();
+    replacement = await startWorker(workerConfigSchema.parse(workerEnvOf(h, env)), { logger: createLogger('test', 'warn'), workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
+    const created = await h.http.post('/api/v1/contacts').set(ws.zagely).send({ name: `After restart ${restart}`, phone_number: `+1415558000${restart}` });
+    expect(created.status).toBe(201);
+    await receiver.waitForRequests(1, (r) => r.body.includes(`After restart ${restart}`), 60_000);
+  }
+  // The dispatcher continues as new every few seconds at this interval, each run with a bounded history (a
+  // replay after a restart is quick). The run it was on when the test started has closed with a short history.
+  for (const deadline = Date.now() + 60_000; (await dispatcher().describe()).runId === firstRun; ) {
+    if (Date.now() > deadline) throw new Error('the dispatcher did not continue as new');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const closed = await h.temporal.workflow.getHandle(`webhook-dispatcher-${h.taskQueue}`, firstRun).fetchHistory();
+  expect(closed.events?.length ?? 0).toBeGreaterThan(0);
+  expect(closed.events!.length).toBeLessThan(1000);
+});
