@@ -5,6 +5,7 @@ import type { ApiDeps, Ctx, State } from './context';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
+import { jsonDepthLimit } from './middleware/json-depth';
 import { rateLimit } from './middleware/rate-limit';
 import { mountRoutes } from './routing';
 import { adminRoutes } from './routes/admin';
@@ -17,6 +18,7 @@ export function createApp(deps: ApiDeps): Koa<State> {
   app.use(errorHandler(deps.logger));
   // 'form' for Twilio's callbacks; the raw body stays at ctx.request.rawBody for signature checks.
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '5mb', formLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as unknown as Koa.Middleware<State>);
+  app.use(jsonDepthLimit);
 
   // Public: health, OpenAPI document and docs page, admin API (its own token).
   const publicRouter = new Router<unknown, Ctx>();

@@ -43,6 +43,10 @@ function toApiError(thrown: unknown): ApiError {
   const status = e?.status ?? e?.statusCode;
   // Body-parser and other http-errors that are the client's fault.
   if (status && status >= 400 && status < 500 && e.expose !== false) {
+    if (status === 400 && /forbidden prototype property/.test(e.message ?? '')) {
+      // co-body parses with @hapi/bourne, which refuses a "__proto__" key (prototype poisoning): valid JSON, refused.
+      return new ApiError(400, 'invalid_json', 'The request body has a "__proto__" key, which is not accepted (prototype pollution guard); rename the key.');
+    }
     if (status === 400 || e.type === 'entity.parse.failed') {
       return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
     }
