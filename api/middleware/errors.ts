@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import type { Logger } from '../../lib/logger';
 import type { Ctx } from '../context';
 import { ApiError, dialectOf, renderError } from '../errors';
+
+/** Seconds a client is asked to wait when PostgreSQL is down (a restart or fail-over usually takes a few). */
+const DATABASE_RETRY_AFTER_S = 5;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -53,6 +57,9 @@ function toApiError(thrown: unknown): ApiError {
     if (status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
     if (status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
     return new ApiError(status, 'bad_request', e.message ?? 'Bad request.');
+  }
+  if (isDatabaseUnavailable(thrown)) {
+    return new ApiError(503, 'service_unavailable', 'The database is unavailable; retry shortly.', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_S) });
   }
   return new ApiError(500, 'server_error', 'Internal server error. Quote the request_id when contacting support.');
 }
