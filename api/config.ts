@@ -10,6 +10,8 @@ export const apiConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('switchboard'),
+  /** How long starting a workflow may take before the request answers 503 (lib/temporal.ts); the SDK alone retries for ~20 s. */
+  TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -64,6 +64,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       OUTBOUND_ALLOWED_HOSTS: 'example.com',
       // No webhook dispatcher polling in files that do not test webhooks (webhooks.test.ts turns it on).
       WEBHOOK_DISPATCHER_ENABLED: 'false',
+      // The suite shares 2 busy cores with PostgreSQL and Temporal: a start may be slow without Temporal being down.
+      TEMPORAL_START_TIMEOUT_MS: '15000',
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );
@@ -74,7 +76,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   env.PUBLIC_URL ??= url;
   const config = apiConfigSchema.parse(env);
   const db = createDb(databaseUrl);
-  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS });
   const logger = createLogger('test', 'warn');
   const app = createApp({ db, temporal: client, config, logger, clock: opts.clock });
   server.on('request', app.callback());

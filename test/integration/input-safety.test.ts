@@ -37,7 +37,7 @@ describe('NUL characters', () => {
     ['post', '/api/v1/templates', { name: 'greeting', channel: 'sms', content: `Hi ${NUL}` }, 'content'],
     ['post', '/api/v1/automations', { name: NUL, channel: 'sms', trigger_type: 'keyword', trigger_value: 'hi', response_content: 'hello' }, 'name'],
     ['post', '/api/v1/webhooks', { url: 'https://example.com/hook', events: ['message.received'], secret: `whsec_${NUL}` }, 'secret'],
-    ['post', '/api/v1/messages/send', { session_id: '11111111-2222-4444-3333-555555555555', to: '+14155550101', content: NUL }, 'content'],
+    ['post', '/api/v1/messages/send', { channel: 'sms', session_id: '11111111-2222-4444-3333-555555555555', to: '+14155550101', message: NUL }, 'message'],
   ];
   it.each(zagely)('Zagely %s %s: 422 naming the field', async (method, path, body, field) => {
     const before = await written();
