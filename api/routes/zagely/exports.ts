@@ -5,14 +5,21 @@ import type { ApiDeps } from '../../context';
 import { ApiError } from '../../errors';
 import { principalOf } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
+import { groupService } from '../../services/groups';
 import { jobService } from '../../services/jobs';
+import { zagelyContactSegment } from './contact-filter';
 
+/** The list route's filters (GET /api/v1/contacts), as JSON; read by the same function (./contact-filter.ts). */
 const exportBody = z
   .object({
-    search: z.string().max(255).optional(),
-    tags: z.array(z.string().min(1)).optional(),
-    is_blocked: z.boolean().optional(),
-    opted_out: z.boolean().optional(),
+    search: z.string({ error: 'must be a string' }).max(255, { error: 'must be at most 255 characters' }).optional(),
+    tags: z
+      .array(z.string({ error: 'must be a string' }).max(255, { error: 'must be at most 255 characters' }), { error: 'must be an array of tag names' })
+      .max(50, { error: 'must have at most 50 tags' })
+      .transform((tags) => tags.map((t) => t.trim()).filter(Boolean))
+      .optional(),
+    is_blocked: z.boolean({ error: 'must be true or false' }).optional(),
+    opted_out: z.boolean({ error: 'must be true or false' }).optional(),
     group_id: uuid.optional(),
   })
   .strict();
@@ -45,7 +52,10 @@ export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
       body: exportBody,
       status: 202,
       handler: async (ctx, { body }) => {
-        const job = await jobs.startContactExport(principalOf(ctx).workspaceId, body);
+        const { workspaceId } = principalOf(ctx);
+        // Resolved (and the group checked) now, as the list route does; the activity applies the same segment.
+        const segment = await zagelyContactSegment(groupService(db), workspaceId, body);
+        const job = await jobs.startContactExport(workspaceId, { filters: body, segment });
         return { job_id: job.id, status: job.status, message: 'Export started. Poll the job until it is finished, then download the file.', data: present(job) };
       },
     });
