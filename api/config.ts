@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { outboundAllowedHostsEnv } from '../lib/outbound-url';
 import { envBoolean, parseEnv } from '../domain/env';
+import { DEFAULT_MIN_RECURRENCE_SECONDS } from '../domain/recurrence';
 
 /** The API process's environment, parsed once. */
 export const apiConfigSchema = z.object({
@@ -33,6 +34,8 @@ export const apiConfigSchema = z.object({
   CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   CAMPAIGN_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(64).default(4),
   CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** The shortest time between two firings of a recurring campaign (interval_seconds, cron); shorter is a 422. */
+  CAMPAIGN_MIN_RECURRENCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_MIN_RECURRENCE_SECONDS),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -6,6 +6,7 @@ import { eventsRepo } from '../../db/repositories/events';
 import { segmentQuery } from '../../db/repositories/segments';
 import { ALLOWED_FROM, isAllowed, type CampaignAction, type CampaignChannel, type CampaignStatus } from '../../domain/campaigns';
 import type { SegmentFilter } from '../../domain/segment';
+import { DEFAULT_MIN_RECURRENCE_SECONDS, shortestCronGapSeconds } from '../../domain/recurrence';
 import type { Logger } from '../../lib/logger';
 import {
   campaignCancelSignal,
@@ -55,14 +56,18 @@ export const campaignServiceFor = (deps: ApiDeps) =>
     logger: deps.logger,
     clock: deps.clock,
     tuning: { batchSize: deps.config.CAMPAIGN_BATCH_SIZE, parallelBatches: deps.config.CAMPAIGN_PARALLEL_BATCHES, concurrency: deps.config.CAMPAIGN_CONCURRENCY },
+    minRecurrenceSeconds: deps.config.CAMPAIGN_MIN_RECURRENCE_SECONDS,
   });
 
 /** 409 naming the current status, as Zagely's lifecycle table implies. */
 const illegal = (action: CampaignAction, status: CampaignStatus) =>
   new ApiError(409, 'invalid_state', `Cannot ${action} a campaign that is ${status}.`, { status });
 
-/** Validate a recurrence: exactly one of cron / interval_seconds, a known time zone, end_at in the future; 422 naming the field. */
-export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'): void {
+/**
+ * Validate a recurrence: exactly one of cron / interval_seconds, a known time zone, end_at in the future, and no two
+ * firings closer than `minSeconds` (CAMPAIGN_MIN_RECURRENCE_SECONDS); 422 naming the field.
+ */
+export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence', minSeconds = DEFAULT_MIN_RECURRENCE_SECONDS): void {
   if ((r.cron === undefined) === (r.interval_seconds === undefined)) throw ValidationError.field(field, `The ${field} field needs exactly one of cron or interval_seconds.`);
   const tz = r.timezone ?? 'UTC';
   try {
@@ -80,6 +85,12 @@ export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'):
   if (r.interval_seconds !== undefined && !(Number.isInteger(r.interval_seconds) && r.interval_seconds >= 1)) {
     throw ValidationError.field(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be a positive integer.`);
   }
+  if (r.interval_seconds !== undefined && r.interval_seconds < minSeconds) {
+    throw ValidationError.field(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be at least ${minSeconds} seconds.`);
+  }
+  if (r.cron !== undefined && shortestCronGapSeconds(r.cron, tz, now, minSeconds) < minSeconds) {
+    throw ValidationError.field(`${field}.cron`, `The ${field}.cron field fires more often than once every ${minSeconds} seconds, the shortest interval allowed.`);
+  }
   if (r.end_at !== undefined && !(Date.parse(r.end_at) > now.getTime())) throw ValidationError.field(`${field}.end_at`, `The ${field}.end_at field must be a future date-time.`);
 }
 
@@ -89,7 +100,7 @@ export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'):
  * then a signal. A recurring campaign is a template: starting it creates a Temporal Schedule whose firings each
  * create and run a campaign of their own (parent_id = the template).
  */
-export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: string; logger: Logger; clock?: () => Date; tuning?: CampaignTuning }) {
+export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: string; logger: Logger; clock?: () => Date; tuning?: CampaignTuning; minRecurrenceSeconds?: number }) {
   const { db, temporal, taskQueue } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const repo = campaignsRepo(db);
@@ -110,7 +121,7 @@ export function campaignService(deps: { db: Knex; temporal: Client; taskQueue: s
     if (d.channel === 'mms' && !d.mediaUrls?.length) throw ValidationError.field(field.media, `The ${field.media} field is required for MMS campaigns.`);
     if (d.startTime && d.endTime && d.endTime.getTime() <= d.startTime.getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be after ${field.start}.`);
     if (d.endTime && d.endTime.getTime() <= now().getTime()) throw ValidationError.field(field.end, `The ${field.end} field must be in the future.`);
-    if (d.recurrence) checkRecurrence(d.recurrence, now());
+    if (d.recurrence) checkRecurrence(d.recurrence, now(), 'recurrence', deps.minRecurrenceSeconds);
   }
 
   const searchAttributes = (c: CampaignRow) => [
