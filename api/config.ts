@@ -18,9 +18,9 @@ export const apiConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: envBoolean.default(false),
   EXPORT_DIR: z.string().default('.data/exports'),
-  /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from DATABASE_URL (lib/simulator-secret.ts). */
+  /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from CREDENTIALS_ENCRYPTION_KEY (lib/derived-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
-  /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from DATABASE_URL, as the worker derives it. */
+  /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from CREDENTIALS_ENCRYPTION_KEY, as the worker derives it. */
   EXPORT_LINK_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   /** 32 bytes (64 hex or base64) decrypting phones.credentials_encrypted, as the worker reads it; a comma-separated list during a rotation. */
   CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),

@@ -28,6 +28,7 @@ import { DEMO_WORKSPACE_NAME, ensureDemoWorkspace, type DemoEnv } from './demo';
 import { createStackLogger } from './logs';
 import { clearStaleLock, startEmbeddedPostgres } from './postgres';
 import { StackError } from './processes';
+import { ensureStackSecrets } from './secrets';
 import { findTemporalCli, startTemporalDevServer, stopOrphanedDevServer } from './temporal';
 import { redactUrl } from '../lib/redact';
 
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     const dataDir = path.resolve(config.DATA_DIR);
     fs.mkdirSync(dataDir, { recursive: true });
     const pgDir = path.join(dataDir, 'postgres');
+    const { POSTGRES_PASSWORD, ...serviceSecrets } = ensureStackSecrets(dataDir, env);
     const temporalDb = path.join(dataDir, 'temporal.db');
     log.info({}, `starting Switchboard (data in ${display(dataDir)})`);
 
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     installWorkerRuntime({ shutdownSignals: [], logger: createStackLogger('temporal-sdk', sdkLevel) });
 
     // PostgreSQL and Temporal are independent: start them side by side.
-    const [pg, temporal] = await Promise.allSettled([startPostgres(config, pgDir), startTemporal(config, temporalDb)]);
+    const [pg, temporal] = await Promise.allSettled([startPostgres(config, pgDir, POSTGRES_PASSWORD), startTemporal(config, temporalDb)]);
     if (pg.status === 'fulfilled' && pg.value.part) parts.push(pg.value.part);
     if (temporal.status === 'fulfilled' && temporal.value.part) parts.push(temporal.value.part);
     if (pg.status === 'rejected') throw pg.reason;
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
       temporalAddress,
       adminToken: demo.env.ADMIN_TOKEN,
       exportDir: path.join(dataDir, 'exports'),
+      secrets: serviceSecrets,
     });
 
     let t = Date.now();
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function startPostgres(config: StackConfig, pgDir: string): Promise<{ url: string; part?: Part }> {
+async function startPostgres(config: StackConfig, pgDir: string, password: string): Promise<{ url: string; part?: Part }> {
   if (config.DATABASE_URL) {
     createStackLogger('postgres', config.LOG_LEVEL).info({}, `using the external PostgreSQL at ${redactUrl(config.DATABASE_URL)} (DATABASE_URL)`);
     return { url: config.DATABASE_URL };
@@ -231,6 +234,7 @@ async function startPostgres(config: StackConfig, pgDir: string): Promise<{ url:
   const pg = await startEmbeddedPostgres({
     dataDir: pgDir,
     port: config.EMBEDDED_PG_PORT,
+    password,
     ownSignals: true,
     // A terminal's Ctrl-C reaches PostgreSQL directly too; the connections it then closes are expected, not news.
     onLog: (line) =>

@@ -16,6 +16,7 @@ import { createDb } from '../../db/connection';
 import { createLogger } from '../../lib/logger';
 import { connectTemporal } from '../../lib/temporal';
 import { ensureDatabase } from '../../stack/databases';
+import { TEST_CREDENTIALS_KEY } from './carrier-phones';
 
 const TEMPLATE_DB = 'switchboard_test_template';
 
@@ -66,6 +67,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       WEBHOOK_DISPATCHER_ENABLED: 'false',
       // The suite shares 2 busy cores with PostgreSQL and Temporal: a start may be slow without Temporal being down.
       TEMPORAL_START_TIMEOUT_MS: '15000',
+      // As the stack always has one (stack/secrets.ts): webhook secrets and carrier credentials are stored encrypted.
+      CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );
