@@ -9,6 +9,8 @@ const cliConfigSchema = z.object({
   DATABASE_URL: z.string({ error: 'is not set' }).url({ message: 'must be a postgres:// URL' }),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** For `migrate`: seals secrets that older versions stored in clear. */
+  CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),
 });
 
 export type CliConfig = z.infer<typeof cliConfigSchema> & { source: string };

@@ -7,6 +7,7 @@ import { keyService } from '../api/services/keys';
 import { workspaceService } from '../api/services/workspaces';
 import { createDb, migrateLatest, type Knex } from '../db/connection';
 import { migrationState } from '../db/migrate';
+import { keyList } from '../lib/sealed-secrets';
 import { workspacesRepo, type WorkspaceRow } from '../db/repositories/workspaces';
 import { CliConfigError, loadCliConfig, type CliConfig } from './config';
 import { redactUrl } from '../lib/redact';
@@ -161,7 +162,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Apply pending database migrations',
     options: {},
     async run(ctx) {
-      const applied = await migrateLatest(ctx.db());
+      const applied = await migrateLatest(ctx.db(), { credentialsKeys: keyList(ctx.config().CREDENTIALS_ENCRYPTION_KEY) });
       ctx.io.out(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'Database is up to date.\n');
     },
   },

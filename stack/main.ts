@@ -31,6 +31,7 @@ import { StackError } from './processes';
 import { ensureStackSecrets } from './secrets';
 import { findTemporalCli, startTemporalDevServer, stopOrphanedDevServer } from './temporal';
 import { redactUrl } from '../lib/redact';
+import { keyList } from '../lib/sealed-secrets';
 
 /** The embedded stack's application database (the server's `postgres` database stays for administration). */
 const DATABASE_NAME = 'switchboard';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     let demo: { env: DemoEnv; created: boolean; notes: string[] };
     try {
       const t = Date.now();
-      const applied = await migrateLatest(db);
+      const applied = await migrateLatest(db, { credentialsKeys: keyList(serviceSecrets.CREDENTIALS_ENCRYPTION_KEY) });
       log.info({}, applied.length ? `migrations applied: ${applied.join(', ')} (${ms(t)})` : `database schema is up to date (${ms(t)})`);
       demo = await ensureDemoWorkspace(db, {
         file: path.join(dataDir, 'demo.env'),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import type { Logger } from '../../lib/logger';
+import { EncryptionKeyMissingError } from '../../lib/sealed-secrets';
 import type { Ctx } from '../context';
 import { ApiError, dialectOf, renderError } from '../errors';
 
@@ -57,6 +58,9 @@ function toApiError(thrown: unknown): ApiError {
     if (status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
     if (status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
     return new ApiError(status, 'bad_request', e.message ?? 'Bad request.');
+  }
+  if (thrown instanceof EncryptionKeyMissingError) {
+    return new ApiError(503, 'encryption_key_missing', 'This server has no CREDENTIALS_ENCRYPTION_KEY, so it cannot store or use secrets; its operator must set one.');
   }
   if (isDatabaseUnavailable(thrown)) {
     return new ApiError(503, 'service_unavailable', 'The database is unavailable; retry shortly.', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_S) });

@@ -21,6 +21,7 @@ import {
   testBody,
   type SeaxSubscription,
 } from '../../schemas/seax/notify';
+import { keyList } from '../../../lib/sealed-secrets';
 import { seaxNotifyService } from '../../services/seax-notify';
 
 const TAG = 'SeaX Webhook Notifications';
@@ -74,7 +75,7 @@ function toLog(l: SeaxLogRow): z.infer<typeof logList>['data'][number] {
 
 /** SeaX notify-api: webhook subscriptions, supported event types, test sends and delivery logs. */
 export function seaxNotifyRoutes({ db, config, clock }: ApiDeps): RouteSpec[] {
-  const notify = seaxNotifyService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS, clock });
+  const notify = seaxNotifyService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS, credentialsKeys: keyList(config.CREDENTIALS_ENCRYPTION_KEY), clock });
 
   const logsRoute = (path: string, perSubscription: boolean) =>
     route({

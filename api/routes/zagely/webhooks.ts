@@ -15,6 +15,7 @@ import {
   webhookUpdateBody,
   webhookView,
 } from '../../schemas/zagely/webhooks';
+import { keyList } from '../../../lib/sealed-secrets';
 import { webhookService } from '../../services/webhooks';
 import { iso, page } from './views';
 
@@ -74,7 +75,7 @@ const replayRangeBody = z
 
 /** Zagely webhooks: subscriptions (secret shown only on create), delivery log, test events and replays. */
 export function zagelyWebhookRoutes({ db, config }: ApiDeps) {
-  const webhooks = webhookService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS });
+  const webhooks = webhookService({ db, outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS, credentialsKeys: keyList(config.CREDENTIALS_ENCRYPTION_KEY) });
 
   return [
     route({
