@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
+import { keyList } from '../lib/sealed-secrets';
 import type { ApiDeps, Ctx, State } from './context';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
@@ -32,7 +33,7 @@ export function createApp(deps: ApiDeps): Koa<State> {
   mountRoutes(protectedRouter, protectedRouteSpecs(deps));
   const auth = authenticate(deps.db);
   const limits = rateLimit(deps.db, deps.clock);
-  const idem = idempotency(deps.db);
+  const idem = idempotency(deps.db, { credentialsKeys: keyList(deps.config.CREDENTIALS_ENCRYPTION_KEY) });
   const routes = protectedRouter.routes();
   app.use(async (ctx, next) => {
     const c = ctx as unknown as Ctx;

@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createDb, migrateLatest, type Knex } from '../../db/connection';
+import { migrateLatest, type Knex } from '../../db/connection';
 import { webhooksRepo } from '../../db/repositories/webhooks';
 import { openWebhookSecret, sealWebhookSecret } from '../../lib/sealed-secrets';
-import { ensureDatabase } from '../../stack/databases';
 import { TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
+import { databaseBefore } from '../helpers/migrations';
 import { receiverPool, WEBHOOK_TEST_ENV } from '../helpers/webhooks';
 import { expectError } from '../helpers/zagely';
 
@@ -92,30 +92,18 @@ describe('signing secrets at rest', () => {
 
 describe('the migration that seals existing secrets', () => {
   let db: Knex;
-  let name: string;
-  const MIGRATION = '20261202300000_seal_webhook_secrets.ts';
+  let drop: () => Promise<void>;
 
   /** A database migrated up to just before the sealing migration, with one subscription in clear. */
   async function before(): Promise<{ id: string }> {
-    name = `t_seal_${randomBytes(6).toString('hex')}`;
-    db = createDb(await ensureDatabase(process.env.TEST_PG_SERVER_URL as string, name));
-    for (;;) {
-      const [, pending] = (await db.migrate.list()) as [unknown, { file: string }[]];
-      if (pending[0].file === MIGRATION) break;
-      await db.migrate.up();
-    }
+    ({ db, drop } = await databaseBefore('20261202300000_seal_webhook_secrets.ts'));
     const [w] = await db('workspaces').insert({ name: 'Old' }).returning('id');
     const [row] = await db('webhook_subscriptions')
       .insert({ workspace_id: w.id, dialect: 'zagely', url: 'https://example.com/old', events: ['message.received'], secret: 'whsec_stored-in-clear' })
       .returning('id');
     return row;
   }
-  afterEach(async () => {
-    await db.destroy();
-    const admin = createDb(process.env.TEST_PG_SERVER_URL as string);
-    await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.destroy();
-  });
+  afterEach(() => drop());
 
   it('seals every secret and drops the clear column', async () => {
     const { id } = await before();
