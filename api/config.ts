@@ -18,6 +18,11 @@ export const apiConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: envBoolean.default(false),
   EXPORT_DIR: z.string().default('.data/exports'),
+  /**
+   * The built-in simulator carrier: SIMULATOR phones may be created and POST /simulator/inbound is mounted. Set it
+   * false where only real carriers belong (SIMULATOR phones are then a 422 naming source).
+   */
+  SIMULATOR_ENABLED: envBoolean.default(true),
   /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from CREDENTIALS_ENCRYPTION_KEY (lib/derived-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
   /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from CREDENTIALS_ENCRYPTION_KEY, as the worker derives it. */

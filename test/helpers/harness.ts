@@ -14,6 +14,7 @@ import { startWorker, type RunningWorker } from '../../activities/worker';
 import { workerConfigSchema } from '../../activities/config';
 import { createDb } from '../../db/connection';
 import { createLogger } from '../../lib/logger';
+import { simulatorCallbackSecret } from '../../lib/simulator-secret';
 import { connectTemporal } from '../../lib/temporal';
 import { ensureDatabase } from '../../stack/databases';
 import { TEST_CREDENTIALS_KEY } from './carrier-phones';
@@ -30,6 +31,8 @@ export interface Harness {
   /** The same app listening on a real loopback port (also the configured PUBLIC_URL). */
   url: string;
   worker?: RunningWorker;
+  /** Headers that let a test deliver through POST /simulator/inbound into any workspace (the simulator secret). */
+  simulator: Record<string, string>;
   workspace(name?: string): Promise<TestWorkspace>;
   close(): Promise<void>;
 }
@@ -95,6 +98,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     http: supertest.agent(app.callback()),
     url,
     worker,
+    simulator: { 'X-Simulator-Secret': simulatorCallbackSecret(config) },
     async workspace(name = 'Test workspace') {
       const ws = await workspaceService(db).provision({ name });
       return {

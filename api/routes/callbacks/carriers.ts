@@ -1,11 +1,15 @@
+import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CallbackRequest } from '../../../activities/carriers/types';
 import type { ApiDeps, Ctx } from '../../context';
+import { ApiError } from '../../errors';
+import { authenticate, principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
 import { autoReplyService } from '../../services/auto-replies';
 import { carrierCallbacksService, type CallbackAnswer } from '../../services/carrier-callbacks';
 import type { IngestOutcome, ReplyIntent } from '../../services/carrier-events';
 import { messageService } from '../../services/messages';
+import { simulatorCallbackSecret } from '../../../lib/simulator-secret';
 
 /*
  * Carrier callbacks: unauthenticated by API key, authenticated by the provider's signature over the public URL
@@ -116,20 +120,44 @@ const simulatorInboundBody = z
   })
   .refine((b) => b.body !== undefined || b.text !== undefined || (b.media_urls?.length ?? 0) > 0, { message: 'body (or text for WhatsApp) is required', path: ['body'] });
 
-/** `POST /simulator/inbound`: deliver a message as if a handset had sent it to a SIMULATOR phone. */
+/**
+ * `POST /simulator/inbound`: deliver a message as if a handset had sent it to a SIMULATOR phone. Mounted only
+ * while SIMULATOR_ENABLED (simulator phones can exist only then). The caller is a key of the phone's workspace
+ * (either dialect; the phone is looked up in that workspace only) or holds the simulator secret (X-Simulator-Secret,
+ * SIMULATOR_CALLBACK_SECRET: any workspace, workspace_id to choose).
+ */
 export function simulatorRoutes(deps: ApiDeps) {
   const { service, autoReply } = inboundPipeline(deps);
+  const secret = Buffer.from(simulatorCallbackSecret(deps.config));
+  const keyAuth = authenticate(deps.db);
+  /** The workspace the caller may deliver into, or undefined for the simulator secret's holder (any). */
+  const callerWorkspace = async (ctx: Ctx): Promise<string | undefined> => {
+    const given = ctx.get('x-simulator-secret');
+    if (given) {
+      const presented = Buffer.from(given);
+      if (presented.length === secret.length && timingSafeEqual(presented, secret)) return undefined;
+      throw new ApiError(401, 'invalid_credentials', 'Invalid simulator secret.');
+    }
+    await keyAuth(ctx, async () => undefined);
+    return principalOf(ctx).workspaceId;
+  };
   return [
     route({
       method: 'post',
       path: '/simulator/inbound',
       tag: 'Simulator',
       summary: 'Deliver an inbound SMS or WhatsApp message to a simulator phone',
-      description: 'Goes through the same ingest path as real carrier callbacks: contact auto-creation, conversations, opt-out keywords, events.',
+      description:
+        'Goes through the same ingest path as real carrier callbacks: contact auto-creation, conversations, opt-out keywords, events. ' +
+        "Needs a key of the phone's workspace (X-API-Key, or the X-Public-Key/X-Secret-Key pair) or the server's simulator secret (X-Simulator-Secret).",
       body: simulatorInboundBody,
-      errors: [404, 422],
-      handler: async (_ctx, { body }) => {
-        const o = await service.simulateInbound(body);
+      errors: [401, 403, 404, 422],
+      handler: async (ctx, { body }) => {
+        const workspaceId = await callerWorkspace(ctx);
+        if (workspaceId && body.workspace_id && body.workspace_id !== workspaceId) {
+          throw new ApiError(403, 'forbidden', 'The API key does not belong to this workspace.', { workspace_id: body.workspace_id });
+        }
+        const o = await service.simulateInbound({ ...body, ...(workspaceId ? { workspace_id: workspaceId } : {}) });
         await autoReply([o]);
         return {
           data: {

@@ -12,7 +12,7 @@ const BASE = '/api/v1/workspace/:workspace_id/phones';
 
 /** SeaX sender phones: list with filters, create, read, update (PATCH, PUT as an alias), delete. */
 export function seaxPhoneRoutes({ db, config }: ApiDeps): RouteSpec[] {
-  const phones = phoneService(db, { encryptionKey: config.CREDENTIALS_ENCRYPTION_KEY });
+  const phones = phoneService(db, { encryptionKey: config.CREDENTIALS_ENCRYPTION_KEY, simulatorEnabled: config.SIMULATOR_ENABLED });
 
   const update = (method: 'patch' | 'put') =>
     route({
