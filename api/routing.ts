@@ -33,6 +33,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   status?: number;
   response?: z.ZodType;
+  /** The success body's media type(s) when it is not JSON (CSV downloads, carriers' TwiML or text). */
+  responseType?: string | string[];
   /** Extra documented statuses besides the standard errors. */
   errors?: number[];
   handler: (ctx: Ctx & { params: Record<string, string> }, input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;

@@ -3,6 +3,7 @@ import { periodStarts, usageRepo } from '../../db/repositories/usage';
 import type { ApiDeps } from '../context';
 import { principalOf } from '../middleware/auth';
 import { route } from '../routing';
+import { meResponse } from '../schemas/responses';
 
 /** `GET /api/v1/health`: unauthenticated liveness; 200 while the database answers, 503 otherwise. */
 export function healthRoutes({ db }: ApiDeps) {
@@ -37,6 +38,7 @@ export function meRoutes({ db }: ApiDeps) {
       path: '/api/v1/me',
       tag: 'System',
       summary: 'The current API key with abilities, limits and usage',
+      response: meResponse,
       handler: async (ctx) => {
         const p = principalOf(ctx);
         const used = ctx.state.usage ?? (await usage.current(p.keyId, periodStarts(new Date())));

@@ -5,6 +5,7 @@ import type { ApiDeps, Ctx } from '../../context';
 import { ApiError } from '../../errors';
 import { authenticate, principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
+import { simulatorInboundResponse, textBody } from '../../schemas/responses';
 import { autoReplyService } from '../../services/auto-replies';
 import { carrierCallbacksService, type CallbackAnswer } from '../../services/carrier-callbacks';
 import type { IngestOutcome, ReplyIntent } from '../../services/carrier-events';
@@ -78,30 +79,33 @@ function inboundPipeline(deps: ApiDeps) {
   return { service, autoReply, answered };
 }
 
-const rawBodyDoc = { description: 'Provider-signed callback; see docs/api-compatibility.md' };
+/** Provider-signed callbacks answer TwiML or plain text; 400 when the provider's request lacks what it must carry. */
+const rawBodyDoc = { description: 'Provider-signed callback; see docs/api-compatibility.md', response: textBody, errors: [400, 403] };
+const twimlDoc = { ...rawBodyDoc, responseType: ['text/xml', 'text/plain'] };
+const textDoc = { ...rawBodyDoc, responseType: 'text/plain' };
 
 export function carrierCallbackRoutes(deps: ApiDeps) {
   const { service, answered } = inboundPipeline(deps);
   const req = (ctx: Ctx) => callbackRequest(ctx, deps.config.PUBLIC_URL);
   return [
     route({
-      method: 'post', path: '/callbacks/twilio/status', tag: 'Carrier callbacks', summary: 'Twilio message StatusCallback (X-Twilio-Signature)', ...rawBodyDoc, errors: [403],
+      method: 'post', path: '/callbacks/twilio/status', tag: 'Carrier callbacks', summary: 'Twilio message StatusCallback (X-Twilio-Signature)', ...twimlDoc,
       handler: async (ctx) => answer(ctx, await service.twilioStatus(req(ctx))),
     }),
     route({
-      method: 'post', path: '/callbacks/twilio/inbound', tag: 'Carrier callbacks', summary: 'Twilio incoming message webhook (X-Twilio-Signature)', ...rawBodyDoc, errors: [403],
+      method: 'post', path: '/callbacks/twilio/inbound', tag: 'Carrier callbacks', summary: 'Twilio incoming message webhook (X-Twilio-Signature)', ...twimlDoc,
       handler: async (ctx) => answer(ctx, await answered(service.twilioInbound(req(ctx)))),
     }),
     route({
-      method: 'get', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook verification (hub.challenge)', errors: [403],
+      method: 'get', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook verification (hub.challenge)', response: textBody, responseType: 'text/plain', errors: [400, 403],
       handler: async (ctx) => answer(ctx, await service.whatsappHandshake(req(ctx))),
     }),
     route({
-      method: 'post', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook: statuses and messages (X-Hub-Signature-256)', ...rawBodyDoc, errors: [403],
+      method: 'post', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook: statuses and messages (X-Hub-Signature-256)', ...textDoc,
       handler: async (ctx) => answer(ctx, await answered(service.whatsapp(req(ctx)))),
     }),
     route({
-      method: 'post', path: '/callbacks/simulator', tag: 'Carrier callbacks', summary: 'Simulator receipts and events (x-simulator-signature)', ...rawBodyDoc, errors: [403],
+      method: 'post', path: '/callbacks/simulator', tag: 'Carrier callbacks', summary: 'Simulator receipts and events (x-simulator-signature)', ...textDoc,
       handler: async (ctx) => answer(ctx, await answered(service.simulator(req(ctx)))),
     }),
   ];
@@ -151,6 +155,7 @@ export function simulatorRoutes(deps: ApiDeps) {
         'Goes through the same ingest path as real carrier callbacks: contact auto-creation, conversations, opt-out keywords, events. ' +
         "Needs a key of the phone's workspace (X-API-Key, or the X-Public-Key/X-Secret-Key pair) or the server's simulator secret (X-Simulator-Secret).",
       body: simulatorInboundBody,
+      response: simulatorInboundResponse,
       errors: [401, 403, 404, 422],
       handler: async (ctx, { body }) => {
         const workspaceId = await callerWorkspace(ctx);

@@ -4,6 +4,7 @@ import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
 import { seaxSendMessageBody, seaxSendWabpTemplateBody, seaxSendWhatsAppBody } from '../../schemas/messages';
 import { workspaceId } from '../../schemas/seax/common';
+import { seaxMessageResponse } from '../../schemas/responses';
 import { messageService, type ContentType } from '../../services/messages';
 import { phoneOrFail } from '../../services/contacts';
 import { outboundUrlGuard } from '../../services/outbound-urls';
@@ -61,6 +62,7 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
       ability: 'messages.send',
       params,
       body: seaxSendMessageBody,
+      response: seaxMessageResponse,
       errors: [503],
       handler: async (ctx, { body }) => {
         const ws = workspaceFromPath(ctx);
@@ -90,6 +92,8 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
       ability: 'messages.send',
       params,
       body: seaxSendWhatsAppBody,
+      response: seaxMessageResponse,
+      errors: [503],
       handler: (ctx, { body }) => whatsappHandler(ctx, body),
     }),
     route({
@@ -101,6 +105,8 @@ export function seaxMessageRoutes({ db, temporal, config, logger, clock }: ApiDe
       ability: 'messages.send',
       params,
       body: seaxSendWabpTemplateBody,
+      response: seaxMessageResponse,
+      errors: [503],
       handler: (ctx, { body }) => whatsappHandler(ctx, body),
     }),
   ];

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../../context';
 import { ApiError } from '../../errors';
 import { principalOf } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
+import { exportStartedResponse, textBody, zagelyJobResponse } from '../../schemas/responses';
 import { groupService } from '../../services/groups';
 import { jobService } from '../../services/jobs';
 import { zagelyContactSegment } from './contact-filter';
@@ -51,6 +52,8 @@ export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
       ability: 'contacts.read',
       body: exportBody,
       status: 202,
+      response: exportStartedResponse,
+      errors: [503],
       handler: async (ctx, { body }) => {
         const { workspaceId } = principalOf(ctx);
         // Resolved (and the group checked) now, as the list route does; the activity applies the same segment.
@@ -68,6 +71,7 @@ export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
       tag: 'Jobs',
       summary: 'An async job (import, export) with its progress',
       params: jobParams,
+      response: zagelyJobResponse,
       handler: async (ctx, { params }) => ({ data: present(await jobs.get(principalOf(ctx).workspaceId, params.job)) }),
     }),
     route({
@@ -77,6 +81,9 @@ export function zagelyExportRoutes({ db, temporal, config }: ApiDeps) {
       summary: 'Download a finished contact export as CSV',
       ability: 'contacts.read',
       params: jobParams,
+      response: textBody,
+      responseType: 'text/csv',
+      errors: [409, 410],
       handler: async (ctx, { params }) => {
         const workspaceId = principalOf(ctx).workspaceId;
         const job = await jobs.get(workspaceId, params.job);

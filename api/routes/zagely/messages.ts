@@ -2,6 +2,7 @@ import type { ApiDeps } from '../../context';
 import { ValidationError } from '../../errors';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
+import { zagelyMessagePage, zagelyMessageResponse, zagelySendResponse } from '../../schemas/responses';
 import { messageListQuery, messageParams, rescheduleBody, zagelySendBody } from '../../schemas/messages';
 import { phoneOrFail } from '../../services/contacts';
 import { messageService } from '../../services/messages';
@@ -25,6 +26,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       summary: 'Cancel a message that has not been sent yet (409 naming the status otherwise)',
       ability: 'messages.send',
       params: messageParams,
+      response: zagelyMessageResponse,
       errors: [409],
       handler: async (ctx, { params }) => {
         const ws = principalOf(ctx).workspaceId;
@@ -41,6 +43,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       ability: 'messages.send',
       body: zagelySendBody,
       status: 201,
+      response: zagelySendResponse,
       errors: [503],
       handler: async (ctx, { body }) => {
         const principal = principalOf(ctx);
@@ -70,6 +73,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       summary: 'Messages, newest first, 50 per page',
       ability: 'messages.read',
       query: messageListQuery,
+      response: zagelyMessagePage,
       handler: async (ctx, { query }) => {
         const channel = query.channel === 'sms' ? ['sms', 'mms'] : query.channel ? [query.channel] : undefined;
         const { rows, total } = await service.list(
@@ -87,6 +91,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       summary: 'Scheduled messages not sent yet, soonest first',
       ability: 'messages.read',
       query: messageListQuery,
+      response: zagelyMessagePage,
       handler: async (ctx, { query }) => {
         const { rows, total } = await service.list(
           principalOf(ctx).workspaceId,
@@ -103,6 +108,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       summary: 'One message with its delivery status',
       ability: 'messages.read',
       params: messageParams,
+      response: zagelyMessageResponse,
       handler: async (ctx, { params }) => ({ data: await listed(principalOf(ctx).workspaceId, params.message) }),
     }),
     route({
@@ -113,6 +119,7 @@ export function zagelyMessageRoutes({ db, temporal, config, logger, clock }: Api
       ability: 'messages.send',
       params: messageParams,
       body: rescheduleBody,
+      response: zagelyMessageResponse,
       errors: [409],
       handler: async (ctx, { params, body }) => {
         const ws = principalOf(ctx).workspaceId;
