@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, startStack, type RunningStack } from '../bench/lib/stack';
+import { startStack, type RunningStack } from '../bench/lib/stack';
 
 interface Options {
   maxTime: number;
@@ -101,7 +101,8 @@ async function runPass(st: string, stack: RunningStack, doc: OpenApiDoc, pass: P
   ];
   const env = { ...process.env, FUZZ_WORKSPACE_ID: stack.demo.WORKSPACE_ID };
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(st, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its cache (.schemathesis/) goes to the report directory, not the work tree.
+    const child = spawn(st, args, { cwd: reportDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = fs.createWriteStream(path.join(reportDir, `${pass.name}.log`));
     child.stdout.pipe(log);
     child.stderr.pipe(log);
@@ -144,9 +145,10 @@ function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void 
 }
 
 function curlOf(node: Record<string, unknown>): string | undefined {
-  const request = node.request as { method?: string; uri?: string; body?: { string?: string } | string | null; headers?: Record<string, string[]> } | undefined;
+  const request = node.request as { method?: string; uri?: string; body?: { string?: string; $base64?: string } | string | null; headers?: Record<string, string[]> } | undefined;
   if (!request?.uri) return undefined;
-  const body = typeof request.body === 'string' ? request.body : request.body?.string;
+  const raw = request.body;
+  const body = typeof raw === 'string' ? raw : raw?.$base64 !== undefined ? Buffer.from(raw.$base64, 'base64').toString('utf8') : raw?.string;
   const type = request.headers?.['Content-Type']?.[0] ?? request.headers?.['content-type']?.[0];
   return [`curl -X ${request.method} '${request.uri}'`, type ? `-H 'Content-Type: ${type}'` : '', body ? `--data-raw '${body.replace(/'/g, "'\\''").slice(0, 2000)}'` : '']
     .filter(Boolean)
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
       const maxTime = pass.name === 'seax' || pass.name === 'zagely' ? opts.maxTime : Math.max(10, Math.round(opts.maxTime / 4));
       const result = await runPass(st, stack, doc, pass, { ...opts, maxTime }, reportDir);
       process.stdout.write(
-        `fuzz ${pass.name}: ${result.requests} requests to ${result.operations} paths in ${((Date.now() - t) / 1000).toFixed(0)} s, ` +
+        `fuzz ${pass.name}: ${result.requests} requests to ${result.operations} distinct URLs in ${((Date.now() - t) / 1000).toFixed(0)} s, ` +
           `${result.errors.length} distinct 5xx (schemathesis exit ${result.exitCode})\n`,
       );
       if (result.requests === 0) {

@@ -52,6 +52,17 @@ describe('NUL characters', () => {
     expect(expectFieldError(res, 'custom_fields')[0]).toMatch(/keys must not contain NUL/);
   });
 
+  it('refuses what the fuzzer found on main: a NUL in a jsonb key of an automation, in a template search', async () => {
+    const before = await written();
+    const automation = await h.http
+      .post('/api/automations')
+      .set(ws.seax)
+      .send({ name: 'Fallback', channel: 'sms', trigger_type: 'fallback', response_content: 'Hi', conditions: { ['a\u0000b']: 1, hours: { start: '02:20', end: '09:47' } } });
+    expect(expectFieldError(automation, 'conditions')[0]).toMatch(/keys must not contain NUL/);
+    expectFieldError(await h.http.get('/api/v1/templates').query({ search: 'J\u0000vu', channel: 'discord' }).set(ws.seax), 'search');
+    expect(await written()).toEqual(before);
+  });
+
   it('refuses a NUL in a search query, naming the parameter', async () => {
     const res = await h.http.get('/api/v1/contacts').query({ search: NUL }).set(ws.zagely);
     expectFieldError(res, 'search');
