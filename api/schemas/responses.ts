@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { paginated } from './zagely/common';
+import { conversationMessage } from './zagely/conversations';
 
 /*
  * Success bodies of the routes whose answers are built by hand (message views, jobs, /me, the simulator), so every
@@ -22,16 +23,8 @@ export const seaxMessageResponse = z.looseObject({
   send_at: isoOrNull,
 });
 
-/** A Zagely message item (zagelyMessage). */
-export const zagelyMessageView = z.looseObject({
-  id: z.string(),
-  channel: z.string(),
-  direction: z.string(),
-  type: z.string(),
-  content: z.string().nullable(),
-  media_url: z.string().nullable(),
-  status: z.string(),
-  created_at: iso,
+/** A Zagely message item (zagelyMessage): the conversation's message with its send lifecycle. */
+export const zagelyMessageView = conversationMessage.extend({
   contact: z.object({ id: z.string(), name: z.string().nullable(), phone_number: z.string().nullable() }).nullable(),
   session: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
   send_at: isoOrNull,
