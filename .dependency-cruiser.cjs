@@ -30,7 +30,7 @@ module.exports = {
   allowed: [
     { from: {}, to: npm },
     // Entry points, tests and the root's tool configuration may import anything.
-    { from: { path: '^(stack|cli|bench|scripts|test|bin)/|^[^/]+$' }, to: {} },
+    { from: { path: '^(stack|cli|bench|scripts|fuzz|test|bin)/|^[^/]+$' }, to: {} },
     may('api', ['services', 'temporal', 'domain', 'lib']),
     { from: { path: '^api/' }, to: { path: '^db/rows\\.ts$' } },
     { from: { path: '^api/' }, to: { path: '^db/repositories/', dependencyTypes: ['type-only'] } },

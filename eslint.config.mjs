@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'bin/**'] },
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'coverage/**', 'bin/**'] },
   js.configs.recommended,
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } } },
   ...tseslint.configs.recommended,

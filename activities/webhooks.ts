@@ -11,6 +11,7 @@ import { webhooksRepo, type AttemptToWrite, type ClaimedDelivery, type SendableD
 import { seaxEnvelope, seaxEventBody } from '../domain/seax-events';
 import { signedHeaders, WEBHOOK_TEST_EVENT, zagelyEnvelope } from '../domain/webhooks';
 import type { Logger } from '../lib/logger';
+import { openWebhookSecret } from '../lib/sealed-secrets';
 import type { GuardedFetch } from '../lib/outbound-url';
 import { postWebhook } from '../lib/webhook-post';
 import type { Activities, AttemptResult } from '../workflows/shared/activities';
@@ -41,6 +42,8 @@ export interface WebhookDeps {
     timeoutMs: number;
     /** fetch with the connect-time SSRF guard (lib/outbound-url.ts). */
     fetch: GuardedFetch;
+    /** CREDENTIALS_ENCRYPTION_KEY as a list: opens the subscriptions' sealed signing secrets. */
+    credentialsKeys: string[];
   };
 }
 
@@ -96,7 +99,7 @@ export function createWebhookActivities(deps: WebhookDeps): Pick<Activities, 'di
         : zagelyEnvelope({ eventType: d.event_type, workspaceId: d.workspace_id, deliveryId: d.id, occurredAt, data: d.payload }),
     );
     const timestamp = Math.floor(now().getTime() / 1000);
-    const headers = signedHeaders({ secret: d.secret, deliveryId: d.id, eventType: d.event_type, timestamp, body });
+    const headers = signedHeaders({ secret: openWebhookSecret(d.subscription_id, d.secret_encrypted, c.credentialsKeys), deliveryId: d.id, eventType: d.event_type, timestamp, body });
     const { statusCode, responseBody, error, durationMs } = await postWebhook(c.fetch, d.url, headers, body, c.timeoutMs);
     const outcome: 'succeeded' | 'retry' | 'failed' = error === null ? 'succeeded' : step.isLast ? 'failed' : 'retry';
     if (error !== null) logger.debug({ deliveryId: d.id, attempt, statusCode, error }, 'webhook attempt failed');

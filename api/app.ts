@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { exportLinkSecret } from '../lib/export-link';
+import { keyList } from '../lib/sealed-secrets';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
 import { createServices } from '../services';
 import { workflowStarters } from '../temporal/starters';
@@ -10,6 +11,7 @@ import type { ApiDeps, Ctx, RouteDeps, State } from './context';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
+import { jsonDepthLimit } from './middleware/json-depth';
 import { rateLimit } from './middleware/rate-limit';
 import { mountRoutes } from './routing';
 import { adminRoutes } from './routes/admin';
@@ -19,6 +21,7 @@ import { protectedRouteSpecs, publicRouteSpecs } from './routes';
 /** The use cases' settings, from the API's configuration. */
 export const serviceSettings = (config: ApiConfig) => ({
   campaignTuning: { batchSize: config.CAMPAIGN_BATCH_SIZE, parallelBatches: config.CAMPAIGN_PARALLEL_BATCHES, concurrency: config.CAMPAIGN_CONCURRENCY },
+  minRecurrenceSeconds: config.CAMPAIGN_MIN_RECURRENCE_SECONDS,
   exportDir: config.EXPORT_DIR,
   exportLinkSecret: exportLinkSecret(config),
   credentialsKey: config.CREDENTIALS_ENCRYPTION_KEY,
@@ -26,6 +29,7 @@ export const serviceSettings = (config: ApiConfig) => ({
   whatsappAppSecret: config.WHATSAPP_APP_SECRET,
   whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN,
   outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS,
+  simulatorEnabled: config.SIMULATOR_ENABLED,
 });
 
 /** What the routes are built from: the use cases over the API's database, Temporal client and configuration. */
@@ -48,6 +52,7 @@ export function createApp(api: ApiDeps): Koa<State> {
   app.use(errorHandler(deps.logger));
   // 'form' for Twilio's callbacks; the raw body stays at ctx.request.rawBody for signature checks.
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '5mb', formLimit: '1mb', encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as unknown as Koa.Middleware<State>);
+  app.use(jsonDepthLimit);
 
   // Public: health, OpenAPI document and docs page, admin API (its own token).
   const publicRouter = new Router<unknown, Ctx>();
@@ -61,7 +66,7 @@ export function createApp(api: ApiDeps): Koa<State> {
   mountRoutes(protectedRouter, protectedRouteSpecs(deps));
   const auth = authenticate(services.access);
   const limits = rateLimit(services.access, deps.clock);
-  const idem = idempotency(services.access.idempotency);
+  const idem = idempotency(services.access.idempotency, { credentialsKeys: keyList(deps.config.CREDENTIALS_ENCRYPTION_KEY) });
   const routes = protectedRouter.routes();
   app.use(async (ctx, next) => {
     const c = ctx as unknown as Ctx;

@@ -1,3 +1,5 @@
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../lib/database-unavailable';
+import { EncryptionKeyMissingError } from '../lib/sealed-secrets';
 import { AppError, InvalidError, type AppErrorKind } from '../services/errors';
 
 /** Which API's conventions a route follows: error shapes and pagination differ between them. */
@@ -37,12 +39,22 @@ export function toApiError(thrown: unknown): ApiError {
   const status = e?.status ?? e?.statusCode;
   // Body-parser and other http-errors that are the client's fault.
   if (status && status >= 400 && status < 500 && e.expose !== false) {
+    if (status === 400 && /forbidden prototype property/.test(e.message ?? '')) {
+      // co-body parses with @hapi/bourne, which refuses a "__proto__" key (prototype poisoning): valid JSON, refused.
+      return new ApiError(400, 'invalid_json', 'The request body has a "__proto__" key, which is not accepted (prototype pollution guard); rename the key.');
+    }
     if (status === 400 || e.type === 'entity.parse.failed') {
       return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
     }
     if (status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
     if (status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
     return new ApiError(status, 'bad_request', e.message ?? 'Bad request.');
+  }
+  if (thrown instanceof EncryptionKeyMissingError) {
+    return new ApiError(503, 'encryption_key_missing', 'This server has no CREDENTIALS_ENCRYPTION_KEY, so it cannot store or use secrets; its operator must set one.');
+  }
+  if (isDatabaseUnavailable(thrown)) {
+    return new ApiError(503, 'service_unavailable', 'The database is unavailable; retry shortly.', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_S) });
   }
   return new ApiError(500, 'server_error', 'Internal server error. Quote the request_id when contacting support.');
 }

@@ -81,13 +81,16 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict with the current state (or an idempotent request still in progress).',
   413: 'The request body is too large.',
+  415: 'The request body is not JSON.',
   422: 'Validation failed; `details` names each offending field.',
   429: 'Rate limit or quota exceeded; see Retry-After.',
   500: 'Internal server error; quote the request_id.',
-  503: 'Service unavailable.',
+  503: 'A dependency is down (the database, the workflow service) or not configured; retry after Retry-After.',
 };
 
-const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content' };
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content', 302: 'Found: a redirect to the Location header' };
+
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
 const SECURITY_SCHEMES: Record<string, oas31.SecuritySchemeObject> = {
   ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'SeaX workspace API key.' },
@@ -116,22 +119,26 @@ function operationId(spec: RouteSpec): string {
   return [spec.method, ...words].join('_');
 }
 
-function errorStatuses(spec: RouteSpec, access: RouteAccess): number[] {
+/** Every status an operation can answer besides its success: its own `errors`, and what the middleware adds. */
+export function errorStatuses(spec: RouteSpec, access: RouteAccess): number[] {
   const statuses = new Set<number>(spec.errors ?? []);
-  const hasInput = Boolean(spec.params || spec.query || spec.body);
   const hasPathParams = spec.path.includes(':');
-  if (hasInput) statuses.add(422);
-  if (spec.body) statuses.add(400);
+  // Any request's query or body may carry what PostgreSQL cannot store (api/input-safety.ts): a 422 naming it.
+  statuses.add(422);
+  if (spec.body) statuses.add(400).add(413);
   if (access === 'key') {
     statuses.add(401).add(429);
     if (spec.ability || dialectOf(spec.path) === 'seax') statuses.add(403);
     if (hasPathParams) statuses.add(404);
+    // Idempotency-Key (api/middleware/idempotency.ts): a malformed key, one still in progress, one reused.
+    if (MUTATING.has(spec.method)) statuses.add(400).add(409).add(422);
   }
   if (access === 'admin') {
     statuses.add(401);
     if (hasPathParams) statuses.add(404);
   }
-  statuses.add(500);
+  // The database down (api/middleware/errors.ts), on every route.
+  statuses.add(500).add(503);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -154,10 +161,12 @@ function errorResponses(spec: RouteSpec, access: RouteAccess): ZodOpenApiRespons
 
 function successResponse(spec: RouteSpec, schema?: z.ZodType | JsonSchema) {
   const status = spec.status ?? 200;
+  const types = spec.responseType === undefined ? ['application/json'] : [spec.responseType].flat();
   return {
     [String(status)]: {
       description: SUCCESS_DESCRIPTIONS[status] ?? 'Success',
-      ...(schema && status !== 204 ? { content: { 'application/json': { schema } } } : {}),
+      ...(schema && status !== 204 && status !== 302 ? { content: Object.fromEntries(types.map((t) => [t, { schema }])) } : {}),
+      ...(status === 302 ? { headers: { Location: { description: 'Where the link leads', schema: { type: 'string' as const } } } } : {}),
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from './context';
 import { InvalidError } from '../services/errors';
+import { unstorableInput } from './input-safety';
 import { requireAbility, workspaceFromPath, type Ability } from './middleware/auth';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -32,6 +33,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   status?: number;
   response?: z.ZodType;
+  /** The success body's media type(s) when it is not JSON (CSV downloads, carriers' TwiML or text). */
+  responseType?: string | string[];
   /** Extra documented statuses besides the standard errors. */
   errors?: number[];
   handler: (ctx: Ctx & { params: Record<string, string> }, input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;
@@ -70,9 +73,13 @@ export function mountRoutes(router: Router<unknown, Ctx>, specs: RouteSpec[]): v
     const handler = async (ctx: Ctx & { params: Record<string, string> }, _next: Next) => {
       // A key from another workspace is refused before its input is looked at, so the answer never depends on it.
       if (scopedToPathWorkspace) workspaceFromPath(ctx);
+      const query = normalizeQuery(ctx.query);
+      // NULs and lone surrogates anywhere in the request, whatever the route's schemas say (api/input-safety.ts).
+      const unstorable = unstorableInput(ctx.params, 'path') ?? unstorableInput(query, 'query') ?? unstorableInput(ctx.request.body, 'body');
+      if (unstorable) throw unstorable;
       const input = {
         params: spec.params ? parseWith(spec.params, ctx.params, 'path') : ctx.params,
-        query: spec.query ? parseWith(spec.query, normalizeQuery(ctx.query), 'query') : {},
+        query: spec.query ? parseWith(spec.query, query, 'query') : {},
         body: spec.body ? parseWith(spec.body, ctx.request.body ?? {}, 'body') : undefined,
       };
       const result = await spec.handler(ctx, input);

@@ -14,7 +14,7 @@ export interface RunningApi {
 /** Start the API: config, knex, Temporal client, createApp(deps).listen(); close() drains and disconnects. */
 export async function startApi(config: ApiConfig, logger: Logger = createLogger('api', config.LOG_LEVEL)): Promise<RunningApi> {
   const db = createDb(config.DATABASE_URL, { logger });
-  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS });
   const app = createApp({ db, temporal: client, config, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));

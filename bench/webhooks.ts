@@ -22,6 +22,7 @@ import { workspaceService } from '../services/workspaces';
 import { createDb } from '../db/connection';
 import { eventsRepo } from '../db/repositories/events';
 import { webhooksRepo } from '../db/repositories/webhooks';
+import { keyList, mintSealedWebhookSecret } from '../lib/sealed-secrets';
 import { signedHeaders, zagelyEnvelope } from '../domain/webhooks';
 import { procCpuSeconds, startStack, type RunningStack } from './lib/stack';
 
@@ -135,7 +136,9 @@ async function main(): Promise<string[]> {
     const raw = await rawCapacity(receiver.url, concurrency, events);
 
     const ws = await workspaceService(db).provision({ name: 'Bench' });
-    const sub = await webhooksRepo(db).insertSubscription({ workspace_id: ws.workspace.id, dialect: 'zagely', url: `${receiver.url}/hook`, events: [EVENT_TYPE], secret: 'whsec_benchbenchbenchbench', active: true });
+    // Sealed with the key the stack generated for its data directory, as the API would store it.
+    const { secret: _secret, ...sealed } = mintSealedWebhookSecret(keyList(stack.secrets.CREDENTIALS_ENCRYPTION_KEY), () => 'whsec_benchbenchbenchbench');
+    const sub = await webhooksRepo(db).insertSubscription({ ...sealed, workspace_id: ws.workspace.id, dialect: 'zagely', url: `${receiver.url}/hook`, events: [EVENT_TYPE], active: true });
     const postsBefore = await receiver.posts();
     stack.rss.resetPeak();
     const cpu0 = { ...stack.cpu(), receiver: procCpuSeconds(receiver.child.pid!) };

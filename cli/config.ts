@@ -12,6 +12,8 @@ const cliConfigSchema = z
     TEMPORAL_ADDRESS: z.string().min(1).optional(),
     TEMPORAL_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(7233),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /** For `migrate`: seals secrets that older versions stored in clear. */
+    CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),
   })
   .transform(({ TEMPORAL_PORT, ...c }) => ({ ...c, TEMPORAL_ADDRESS: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${TEMPORAL_PORT}` }));
 

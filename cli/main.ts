@@ -24,6 +24,7 @@ const lazy = {
   migrate: () => load<typeof import('../db/migrate')>('../db/migrate'),
   campaigns: () => load<typeof import('./campaigns')>('./campaigns'),
   redact: () => load<typeof import('../lib/redact')>('../lib/redact').redactUrl,
+  keyList: () => load<typeof import('../lib/sealed-secrets')>('../lib/sealed-secrets').keyList,
 };
 
 export type { CliIo };
@@ -175,7 +176,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Apply pending database migrations',
     options: {},
     async run(ctx) {
-      const applied = await lazy.connection().migrateLatest(ctx.db());
+      const applied = await lazy.connection().migrateLatest(ctx.db(), { credentialsKeys: lazy.keyList()(ctx.config().CREDENTIALS_ENCRYPTION_KEY) });
       ctx.io.out(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'Database is up to date.\n');
     },
   },

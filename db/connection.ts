@@ -1,6 +1,7 @@
 import knex, { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../lib/logger';
+import { withMigrationContext, type MigrationContext } from './migration-context';
 
 // Return bigint counts (COUNT(*)) as numbers and timestamps as Date; numeric stays string.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -26,8 +27,9 @@ export function createDb(
   });
 }
 
-export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+/** Apply pending migrations; `credentialsKeys` let data migrations seal secrets stored in clear before (db/migration-context.ts). */
+export async function migrateLatest(db: Knex, context: Partial<MigrationContext> = {}): Promise<string[]> {
+  const [, applied] = (await withMigrationContext({ credentialsKeys: context.credentialsKeys ?? [] }, () => db.migrate.latest())) as [number, string[]];
   return applied;
 }
 

@@ -243,6 +243,8 @@ export interface IdempotencyRow {
   response_status: number | null;
   response_body: string | null;
   response_headers: Record<string, string> | null;
+  /** The response's secrets, sealed with CREDENTIALS_ENCRYPTION_KEY (response_body has them redacted); null when none. */
+  response_secrets_encrypted: string | null;
   created_at: Date;
 }
 
@@ -415,7 +417,8 @@ export interface WebhookSubscriptionRow {
   dialect: WebhookDialect;
   url: string;
   events: string[];
-  secret: string;
+  /** The signing secret, sealed with CREDENTIALS_ENCRYPTION_KEY (lib/sealed-secrets.ts); never stored in clear. */
+  secret_encrypted: string;
   active: boolean;
   type: string | null;
   created_by: string | null;

@@ -1,14 +1,15 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sharedSecret } from './derived-secret';
 
 /**
  * Signed, expiring download links for export files sent by e-mail (SeaX log export). The token names the workspace
  * and the job and carries its expiry; an HMAC-SHA256 over it with a server secret makes it unforgeable, so the
  * download route needs no API key. The worker signs (when it e-mails the link) and the API verifies: both read
- * EXPORT_LINK_SECRET, and when it is unset both derive the same value from the database URL they share, as the
- * simulator's callback secret does (lib/simulator-secret.ts), under a different label so the two never coincide.
+ * EXPORT_LINK_SECRET (the stack generates one per data directory); unset, see sharedSecret (lib/derived-secret.ts),
+ * under a label of its own so it never equals the simulator's secret.
  */
-export function exportLinkSecret(config: { EXPORT_LINK_SECRET?: string; DATABASE_URL: string }): string {
-  return config.EXPORT_LINK_SECRET ?? createHash('sha256').update(`switchboard-export-link:${config.DATABASE_URL}`).digest('hex');
+export function exportLinkSecret(config: { EXPORT_LINK_SECRET?: string; CREDENTIALS_ENCRYPTION_KEY?: string }): string {
+  return sharedSecret('export-link', config.EXPORT_LINK_SECRET, config.CREDENTIALS_ENCRYPTION_KEY);
 }
 
 export interface ExportLink {

@@ -110,7 +110,8 @@ export function accessService(db: Knex, clock: () => Date = () => new Date()) {
     idempotency: {
       claim: (row: Pick<IdempotencyRow, 'api_key_id' | 'path' | 'key' | 'method' | 'request_hash'>) => idempotency.claim(row),
       get: (apiKeyId: string, path: string, key: string) => idempotency.get(apiKeyId, path, key),
-      complete: (apiKeyId: string, path: string, key: string, status: number, body: string, headers: Record<string, string>) => idempotency.complete(apiKeyId, path, key, status, body, headers),
+      complete: (apiKeyId: string, path: string, key: string, status: number, body: string, headers: Record<string, string>, secretsEncrypted: string | null = null) =>
+        idempotency.complete(apiKeyId, path, key, status, body, headers, secretsEncrypted),
       release: (apiKeyId: string, path: string, key: string) => idempotency.release(apiKeyId, path, key),
     },
 

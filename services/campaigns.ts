@@ -4,6 +4,7 @@ import { campaignsRepo, type CampaignStats, type NewCampaign } from '../db/repos
 import { eventsRepo } from '../db/repositories/events';
 import { phonesRepo } from '../db/repositories/phones';
 import { ALLOWED_FROM, isAllowed, type CampaignAction, type CampaignChannel, type CampaignStatus } from '../domain/campaigns';
+import { DEFAULT_MIN_RECURRENCE_SECONDS, shortestCronGapSeconds } from '../domain/recurrence';
 import type { SegmentFilter } from '../domain/segment';
 import type { Logger } from '../lib/logger';
 import type { WorkflowStarters } from '../temporal/starters';
@@ -39,8 +40,11 @@ export interface CampaignTuning {
 const illegal = (action: CampaignAction, status: CampaignStatus) =>
   conflict(`Cannot ${action} a campaign that is ${status}.`, { status }, 'invalid_state');
 
-/** Validate a recurrence: exactly one of cron / interval_seconds, a known time zone, end_at in the future; 422 naming the field. */
-export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'): void {
+/**
+ * Validate a recurrence: exactly one of cron / interval_seconds, a known time zone, end_at in the future, and no two
+ * firings closer than `minSeconds` (CAMPAIGN_MIN_RECURRENCE_SECONDS); 422 naming the field.
+ */
+export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence', minSeconds = DEFAULT_MIN_RECURRENCE_SECONDS): void {
   if ((r.cron === undefined) === (r.interval_seconds === undefined)) throw invalid(field, `The ${field} field needs exactly one of cron or interval_seconds.`);
   const tz = r.timezone ?? 'UTC';
   try {
@@ -58,6 +62,12 @@ export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'):
   if (r.interval_seconds !== undefined && !(Number.isInteger(r.interval_seconds) && r.interval_seconds >= 1)) {
     throw invalid(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be a positive integer.`);
   }
+  if (r.interval_seconds !== undefined && r.interval_seconds < minSeconds) {
+    throw invalid(`${field}.interval_seconds`, `The ${field}.interval_seconds field must be at least ${minSeconds} seconds.`);
+  }
+  if (r.cron !== undefined && shortestCronGapSeconds(r.cron, tz, now, minSeconds) < minSeconds) {
+    throw invalid(`${field}.cron`, `The ${field}.cron field fires more often than once every ${minSeconds} seconds, the shortest interval allowed.`);
+  }
   if (r.end_at !== undefined && !(Date.parse(r.end_at) > now.getTime())) throw invalid(`${field}.end_at`, `The ${field}.end_at field must be a future date-time.`);
 }
 
@@ -67,7 +77,7 @@ export function checkRecurrence(r: Recurrence, now: Date, field = 'recurrence'):
  * then a signal. A recurring campaign is a template: starting it creates a Temporal Schedule whose firings each
  * create and run a campaign of their own (parent_id = the template).
  */
-export function campaignService(deps: { db: Knex; starters: WorkflowStarters; logger: Logger; clock?: () => Date; tuning?: CampaignTuning }) {
+export function campaignService(deps: { db: Knex; starters: WorkflowStarters; logger: Logger; clock?: () => Date; tuning?: CampaignTuning; minRecurrenceSeconds?: number }) {
   const { db, starters } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const repo = campaignsRepo(db);
@@ -89,7 +99,7 @@ export function campaignService(deps: { db: Knex; starters: WorkflowStarters; lo
     if (d.channel === 'mms' && !d.mediaUrls?.length) throw invalid(field.media, `The ${field.media} field is required for MMS campaigns.`);
     if (d.startTime && d.endTime && d.endTime.getTime() <= d.startTime.getTime()) throw invalid(field.end, `The ${field.end} field must be after ${field.start}.`);
     if (d.endTime && d.endTime.getTime() <= now().getTime()) throw invalid(field.end, `The ${field.end} field must be in the future.`);
-    if (d.recurrence) checkRecurrence(d.recurrence, now());
+    if (d.recurrence) checkRecurrence(d.recurrence, now(), 'recurrence', deps.minRecurrenceSeconds);
   }
 
   const ref = (c: CampaignRow) => ({ workspaceId: c.workspace_id, campaignId: c.id, name: c.name, channel: c.channel });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../lib/logger';
+import { keyList } from '../lib/sealed-secrets';
 import type { WorkflowStarters } from '../temporal/starters';
 import { accessService } from './access';
 import { apiKeyService } from './api-keys';
@@ -25,6 +26,8 @@ import { workspaceService } from './workspaces';
 export interface ServiceSettings {
   /** Campaign runs' batch tuning. */
   campaignTuning?: CampaignTuning;
+  /** The shortest interval between a recurring campaign's firings (CAMPAIGN_MIN_RECURRENCE_SECONDS). */
+  minRecurrenceSeconds?: number;
   /** Where export files are (the worker writes them). */
   exportDir: string;
   /** Verifies e-mailed export links. */
@@ -35,6 +38,8 @@ export interface ServiceSettings {
   simulatorSecret: string;
   whatsappAppSecret?: string;
   whatsappVerifyToken?: string;
+  /** Whether SIMULATOR phones may be created (SIMULATOR_ENABLED). */
+  simulatorEnabled?: boolean;
   /** Hosts or CIDRs exempt from the outbound URL guard. */
   outboundAllowedHosts?: string;
 }
@@ -54,11 +59,12 @@ export function createServices(deps: ServiceDeps) {
   const messages = messageService({ db, starters, logger, clock });
   const autoReplies = autoReplyService({ db, logger, replies: messages, clock });
   const jobs = jobService(db, starters, settings.exportDir);
+  const credentialsKeys = keyList(settings.credentialsKey);
   return {
     access: accessService(db, clock),
     apiKeys: apiKeyService(db),
     autoReplies,
-    campaigns: campaignService({ db, starters, logger, clock, tuning: settings.campaignTuning }),
+    campaigns: campaignService({ db, starters, logger, clock, tuning: settings.campaignTuning, minRecurrenceSeconds: settings.minRecurrenceSeconds }),
     contacts: contactService(db),
     conversations: conversationService(db),
     groups: groupService(db),
@@ -69,11 +75,11 @@ export function createServices(deps: ServiceDeps) {
     messages,
     /** Refuses user-supplied URLs (media, templates) that resolve to private addresses; 422 naming each field. */
     assertPublicUrls: outboundUrlGuard(settings.outboundAllowedHosts),
-    phones: phoneService(db, { encryptionKey: settings.credentialsKey }),
-    seaxNotify: seaxNotifyService({ db, outboundAllowedHosts: settings.outboundAllowedHosts, clock }),
+    phones: phoneService(db, { encryptionKey: settings.credentialsKey, simulatorEnabled: settings.simulatorEnabled }),
+    seaxNotify: seaxNotifyService({ db, outboundAllowedHosts: settings.outboundAllowedHosts, credentialsKeys, clock }),
     templates: templateService(db),
     webhookLogExports: webhookLogExportService({ db, jobs, exportDir: settings.exportDir, linkSecret: settings.exportLinkSecret }),
-    webhooks: webhookService({ db, outboundAllowedHosts: settings.outboundAllowedHosts }),
+    webhooks: webhookService({ db, outboundAllowedHosts: settings.outboundAllowedHosts, credentialsKeys }),
     workspaces: workspaceService(db),
   };
 }

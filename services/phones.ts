@@ -47,6 +47,8 @@ export interface PhoneInput {
 export interface PhoneServiceOptions {
   /** CREDENTIALS_ENCRYPTION_KEY: one key, or a comma-separated list during a rotation (the first encrypts). */
   encryptionKey?: string;
+  /** SIMULATOR_ENABLED: false refuses SIMULATOR phones (422 naming source). */
+  simulatorEnabled?: boolean;
 }
 
 const NEEDS_CREDENTIALS = (source: string) => source !== 'SIMULATOR';
@@ -140,6 +142,13 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
     return patch;
   }
 
+  /** The simulator carrier is switched off on this server: no new SIMULATOR phones. */
+  const checkSource = (source: string) => {
+    if (source === 'SIMULATOR' && opts.simulatorEnabled === false) {
+      throw invalid('source', 'The simulator provider is disabled on this server (SIMULATOR_ENABLED=false); choose TWILIO or WHATSAPP_CLOUD.');
+    }
+  };
+
   return {
     list: (workspaceId: string, filter: PhoneListFilter, opts: { limit?: number; offset: number }) => repo.list(workspaceId, filter, opts),
 
@@ -172,6 +181,7 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
       const patch = patchOf(input, defaultCountry);
       const phone = patch.phone as string;
       const source = patch.source ?? 'SIMULATOR';
+      checkSource(source);
       const cipher = input.credentials ? credentialsCipher(source, input.credentials) : null;
       const providerSenderId = providerSenderIdOf(source, patch.whatsapp_business_account_phone_id);
       return repo
@@ -190,6 +200,7 @@ export function phoneService(db: Knex, opts: PhoneServiceOptions = {}) {
       const patch = patchOf(input, defaultCountry, current);
       const source = patch.source ?? current.source;
       const sourceChanged = source !== current.source;
+      if (sourceChanged) checkSource(source);
       if (input.credentials) {
         const cipher = credentialsCipher(source, input.credentials);
         patch.credentials_encrypted = cipher ? cipher(id) : null;

@@ -7,6 +7,7 @@ import { SEAX_SUBSCRIPTION_ORDER_COLUMNS, webhooksRepo, type OrderBy } from '../
 import { SEAX_SAMPLE_PAYLOADS, type SeaxEnvelope, type SeaxEventType } from '../domain/seax-events';
 import { generateWebhookSecret, signedHeaders } from '../domain/webhooks';
 import { guardedFetch, parseAllowList, type GuardedFetch } from '../lib/outbound-url';
+import { mintSealedWebhookSecret, openWebhookSecret } from '../lib/sealed-secrets';
 import { notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
 import type { WebhookSubscriptionRow } from '../db/rows';
@@ -24,7 +25,7 @@ export const TEST_SEND_TIMEOUT_MS = 10_000;
  * SeaX notify-api subscriptions (rows of dialect 'seax' beside Zagely's), test sends and delivery logs. URLs pass
  * the registration-time SSRF check (422 naming `webhook_url`); deliveries check again at connect time.
  */
-export function seaxNotifyService(deps: { db: Knex; outboundAllowedHosts: string | undefined; fetch?: GuardedFetch; clock?: () => Date }) {
+export function seaxNotifyService(deps: { db: Knex; outboundAllowedHosts: string | undefined; credentialsKeys: string[]; fetch?: GuardedFetch; clock?: () => Date }) {
   const repo = webhooksRepo(deps.db);
   const workspaces = workspacesRepo(deps.db);
   const assertPublicUrls = outboundUrlGuard(deps.outboundAllowedHosts);
@@ -46,17 +47,19 @@ export function seaxNotifyService(deps: { db: Knex; outboundAllowedHosts: string
     get: mustGet,
     async create(workspaceId: string, body: { webhook_url: string; event_types: string[]; created_by: string; is_enabled: boolean; type: string }) {
       await assertPublicUrls([{ field: 'webhook_url', url: body.webhook_url }]);
-      return repo.insertSubscription({
+      const { secret, ...sealed } = mintSealedWebhookSecret(deps.credentialsKeys, generateWebhookSecret);
+      const row = await repo.insertSubscription({
+        ...sealed,
         workspace_id: workspaceId,
         dialect,
         url: body.webhook_url,
         events: body.event_types,
-        secret: generateWebhookSecret(),
         active: body.is_enabled,
         type: body.type,
         created_by: body.created_by,
         updated_by: body.created_by,
       });
+      return { ...row, secret };
     },
     async update(workspaceId: string, id: string, body: { webhook_url?: string; event_types?: string[]; is_enabled?: boolean; type?: string; updated_by: string }) {
       await mustGet(workspaceId, id);
@@ -96,7 +99,7 @@ export function seaxNotifyService(deps: { db: Knex; outboundAllowedHosts: string
       const body = JSON.stringify(payload);
       const timestamp = Math.floor(now().getTime() / 1000);
       const headers = sub
-        ? signedHeaders({ secret: sub.secret, deliveryId: payload.id, eventType, timestamp, body })
+        ? signedHeaders({ secret: openWebhookSecret(sub.id, sub.secret_encrypted, deps.credentialsKeys), deliveryId: payload.id, eventType, timestamp, body })
         : { 'content-type': 'application/json', 'user-agent': 'Switchboard-Webhooks/1', 'webhook-id': payload.id, 'webhook-timestamp': String(timestamp) };
       return { payload, outcome: await postWebhook(send(), url, headers, body, TEST_SEND_TIMEOUT_MS) };
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { webhooksRepo } from '../db/repositories/webhooks';
 import { generateWebhookSecret, WEBHOOK_TEST_EVENT } from '../domain/webhooks';
+import { mintSealedWebhookSecret } from '../lib/sealed-secrets';
 import { conflict, notFound } from './errors';
 import { outboundUrlGuard } from './outbound-urls';
 import { pageWindow } from '../domain/paging';
@@ -11,7 +12,7 @@ import type { DeliveryStatus, WebhookSubscriptionRow } from '../db/rows';
  * Zagely webhook subscriptions. URLs pass the registration-time SSRF check (422 naming `url`); the worker checks
  * again at connect time. Test events and replays only write rows: the dispatcher workflow starts their delivery.
  */
-export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | undefined }) {
+export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | undefined; credentialsKeys: string[] }) {
   const repo = webhooksRepo(deps.db);
   const assertPublicUrls = outboundUrlGuard(deps.outboundAllowedHosts);
   const dialect = 'zagely' as const;
@@ -27,7 +28,9 @@ export function webhookService(deps: { db: Knex; outboundAllowedHosts: string | 
     get: mustGet,
     async create(workspaceId: string, body: { url: string; events: string[]; secret?: string; active: boolean }) {
       await assertPublicUrls([{ field: 'url', url: body.url }]);
-      return repo.insertSubscription({ workspace_id: workspaceId, dialect, url: body.url, events: body.events, secret: body.secret ?? generateWebhookSecret(), active: body.active });
+      // The secret is stored sealed; the clear value lives only in this answer (shown once).
+      const { secret, ...sealed } = mintSealedWebhookSecret(deps.credentialsKeys, generateWebhookSecret, body.secret);
+      return { ...(await repo.insertSubscription({ ...sealed, workspace_id: workspaceId, dialect, url: body.url, events: body.events, active: body.active })), secret };
     },
     async update(workspaceId: string, id: string, body: { url?: string; events?: string[]; active?: boolean }) {
       await mustGet(workspaceId, id);

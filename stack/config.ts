@@ -77,7 +77,7 @@ export function withoutOwnDatabaseUrl(env: NodeJS.ProcessEnv): { env: NodeJS.Pro
 function isEmbeddedUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    return u.hostname === '127.0.0.1' && u.username === 'postgres' && u.password === 'switchboard';
+    return u.hostname === '127.0.0.1' && u.username === 'postgres';
   } catch {
     return false;
   }
@@ -103,10 +103,12 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
  */
 export function serviceConfigs(
   env: NodeJS.ProcessEnv,
-  resolved: { databaseUrl: string; temporalAddress: string; adminToken?: string; exportDir: string },
+  resolved: { databaseUrl: string; temporalAddress: string; adminToken?: string; exportDir: string; secrets?: Record<string, string> },
 ): { api: ApiConfig; worker: WorkerConfig } {
   const merged: NodeJS.ProcessEnv = {
     EXPORT_DIR: resolved.exportDir,
+    // Generated once per data directory (stack/secrets.ts); a value set in the environment wins.
+    ...resolved.secrets,
     // Where carriers' callbacks (and the simulator's receipts) reach this API; set PUBLIC_URL behind a proxy.
     PUBLIC_URL: `http://127.0.0.1:${env.PORT || 3000}`,
     ...withoutEmpty(env),

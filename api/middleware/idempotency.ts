@@ -5,6 +5,7 @@ import type { Services } from '../../services';
 import type { Ctx } from '../context';
 import { ApiError, renderError, toApiError } from '../errors';
 import { principalOf } from './auth';
+import { replayableBody, storableResponse } from '../../lib/idempotency-secrets';
 
 const KEY_FORMAT = /^[A-Za-z0-9_-]{1,255}$/;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,11 +15,13 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  * `Idempotency-Key` on POST/PUT/PATCH/DELETE: the first request with a key claims it (a row keyed by API key,
  * path and key); its response is stored and replayed verbatim, with `Idempotent-Replay: true`, for 24 hours.
  * A duplicate that arrives while the first still runs waits for it (up to `waitMs`) and then answers 409, so the
- * handler never runs twice; the same key with another body is a 422.
+ * handler never runs twice; the same key with another body is a 422. Secrets in a stored response are redacted
+ * and sealed (./idempotency-secrets.ts).
  */
-export function idempotency(repo: Services['access']['idempotency'], opts: { waitMs?: number; pollMs?: number } = {}) {
+export function idempotency(repo: Services['access']['idempotency'], opts: { waitMs?: number; pollMs?: number; credentialsKeys?: string[] } = {}) {
   const waitMs = opts.waitMs ?? 10_000;
   const pollMs = opts.pollMs ?? 100;
+  const keys = opts.credentialsKeys ?? [];
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const key = ctx.get('idempotency-key');
     if (!MUTATING.has(ctx.method) || !ctx.request.headers['idempotency-key']) return next();
@@ -45,7 +48,7 @@ export function idempotency(repo: Services['access']['idempotency'], opts: { wai
       if (existing.state === 'in_progress') {
         throw new ApiError(409, 'idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': '1' });
       }
-      return replay(ctx, existing);
+      return replay(ctx, existing, keys);
     }
 
     try {
@@ -68,7 +71,9 @@ export function idempotency(repo: Services['access']['idempotency'], opts: { wai
       return;
     }
     const headers = pickHeaders(ctx);
-    await repo.complete(principal.keyId, path, key, ctx.status, body, headers);
+    // Secrets in the answer are stored redacted, and sealed beside it for replays (./idempotency-secrets.ts).
+    const stored = storableResponse(body, keys, { apiKeyId: principal.keyId, path, key });
+    await repo.complete(principal.keyId, path, key, ctx.status, stored.body, headers, stored.sealed);
     if (typeof ctx.body !== 'string' && body) {
       ctx.body = body;
       ctx.type = 'application/json';
@@ -85,10 +90,12 @@ function pickHeaders(ctx: Ctx): Record<string, string> {
   return out;
 }
 
-function replay(ctx: Ctx, row: IdempotencyRow): void {
+function replay(ctx: Ctx, row: IdempotencyRow, keys: string[]): void {
   ctx.status = row.response_status ?? 200;
   for (const [h, v] of Object.entries(row.response_headers ?? {})) ctx.set(h, v);
   ctx.set('Idempotent-Replay', 'true');
-  ctx.body = row.response_body ?? '';
+  const { body, unrestored } = replayableBody(row.response_body ?? '', row.response_secrets_encrypted, keys, { apiKeyId: row.api_key_id, path: row.path, key: row.key });
+  if (unrestored.length) ctx.set('Idempotent-Replay-Redacted', unrestored.join(', '));
+  ctx.body = body;
   if (row.response_headers?.['content-type']) ctx.type = row.response_headers['content-type'];
 }

@@ -27,7 +27,14 @@ import { zagelyWebhookRoutes } from './zagely/webhooks';
 
 /** Routes that need no key. */
 export function publicRouteSpecs(deps: RouteDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...linkRoutes(deps), ...carrierCallbackRoutes(deps), ...simulatorRoutes(deps), ...seaxNotifyExportDownloadRoutes(deps)];
+  return [
+    ...healthRoutes(deps),
+    ...linkRoutes(deps),
+    ...carrierCallbackRoutes(deps),
+    // Simulator phones exist only while the simulator is enabled; so does its inbound route.
+    ...(deps.config.SIMULATOR_ENABLED ? simulatorRoutes(deps) : []),
+    ...seaxNotifyExportDownloadRoutes(deps),
+  ];
 }
 
 /** Every authenticated route of both dialects. */

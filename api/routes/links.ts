@@ -12,6 +12,8 @@ export function linkRoutes({ services }: RouteDeps) {
       tag: 'Campaigns',
       summary: 'Follow a campaign short link (302 to the original URL; the first click per recipient counts as clicked)',
       params: z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) }),
+      status: 302,
+      errors: [404],
       handler: async (ctx, { params }) => {
         const url = await campaigns.followLink(params.code);
         ctx.status = 302;

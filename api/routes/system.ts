@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RouteDeps } from '../context';
 import { principalOf } from '../middleware/auth';
 import { route } from '../routing';
+import { meResponse } from '../schemas/responses';
 
 /** `GET /api/v1/health`: unauthenticated liveness; 200 while the database answers, 503 otherwise. */
 export function healthRoutes({ services }: RouteDeps) {
@@ -31,6 +32,7 @@ export function meRoutes({ services }: RouteDeps) {
       path: '/api/v1/me',
       tag: 'System',
       summary: 'The current API key with abilities, limits and usage',
+      response: meResponse,
       handler: async (ctx) => {
         const p = principalOf(ctx);
         const used = ctx.state.usage ?? (await services.access.usageOf(p.keyId));

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readDemoEnv, type DemoEnv } from '../../stack/demo';
 import { listProcesses } from '../../stack/processes';
+import { secretsFile, type StackSecrets } from '../../stack/secrets';
 
 /**
  * The platform for benchmarks, started exactly as `npm start` starts it (its `node …` command line) as one
@@ -60,6 +61,8 @@ export interface RunningStack {
   ports: StackPorts;
   /** $DATA_DIR/demo.env: WORKSPACE_ID, API_KEY (SeaX X-API-Key), PUBLIC_KEY, SECRET_KEY, ADMIN_TOKEN, DATABASE_URL, API_URL. */
   demo: DemoEnv;
+  /** $DATA_DIR/secrets.env (stack/secrets.ts): the keys the stack generated, CREDENTIALS_ENCRYPTION_KEY among them. */
+  secrets: Partial<StackSecrets>;
   /** Milliseconds from spawn to the first healthy answer. */
   startupMs: number;
   rss: RssMonitor;
@@ -381,6 +384,8 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       taskQueue,
       ports,
       demo: demo as DemoEnv,
+      // An outer CREDENTIALS_ENCRYPTION_KEY reaches the stack and wins over the generated one.
+      secrets: { ...(readDemoEnv(secretsFile(dataDir)) as Partial<StackSecrets>), ...(inherited.CREDENTIALS_ENCRYPTION_KEY ? { CREDENTIALS_ENCRYPTION_KEY: inherited.CREDENTIALS_ENCRYPTION_KEY } : {}) },
       startupMs: Date.now() - started,
       rss,
       tail,

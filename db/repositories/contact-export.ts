@@ -1,9 +1,14 @@
 import type { Knex } from 'knex';
+import type { SegmentFilter } from '../../domain/segment';
+import { segmentQuery } from './segments';
 
-/** Contacts of a workspace as flat export rows, streamed in creation order. */
-export function contactExportRows(db: Knex, workspaceId: string, _params: Record<string, unknown>): AsyncIterable<Record<string, unknown>> {
-  return db('contacts as c')
-    .where('c.workspace_id', workspaceId)
+/**
+ * The contacts of a workspace that an export job selects (`params.segment`, resolved by the API from the same
+ * filters the contact list takes), as flat export rows streamed in creation order.
+ */
+export function contactExportRows(db: Knex, workspaceId: string, params: Record<string, unknown>): AsyncIterable<Record<string, unknown>> {
+  const segment = (params.segment ?? {}) as SegmentFilter;
+  return segmentQuery(db, workspaceId, segment)
     .select(
       'c.id', 'c.name', 'c.phone', 'c.whatsapp_phone', 'c.email', 'c.note', 'c.blocked', 'c.opted_out_at', 'c.created_at',
       db.raw('c.custom_fields::text as custom_fields'),

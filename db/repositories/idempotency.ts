@@ -18,7 +18,7 @@ export function idempotencyRepo(db: Knex) {
          VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (api_key_id, path, key) DO UPDATE
            SET method = excluded.method, request_hash = excluded.request_hash, state = 'in_progress',
-               response_status = NULL, response_body = NULL, response_headers = NULL,
+               response_status = NULL, response_body = NULL, response_headers = NULL, response_secrets_encrypted = NULL,
                created_at = now(), completed_at = NULL
            WHERE idempotency_keys.created_at < ?
          RETURNING api_key_id`,
@@ -32,10 +32,15 @@ export function idempotencyRepo(db: Knex) {
     get: (apiKeyId: string, path: string, key: string): Promise<IdempotencyRow | undefined> =>
       db('idempotency_keys').where(scope(apiKeyId, path, key)).first(),
 
-    complete: (apiKeyId: string, path: string, key: string, status: number, body: string, headers: Record<string, string>) =>
-      db('idempotency_keys')
-        .where(scope(apiKeyId, path, key))
-        .update({ state: 'completed', response_status: status, response_body: body, response_headers: headers, completed_at: db.fn.now() }),
+    complete: (apiKeyId: string, path: string, key: string, status: number, body: string, headers: Record<string, string>, secretsEncrypted: string | null = null) =>
+      db('idempotency_keys').where(scope(apiKeyId, path, key)).update({
+        state: 'completed',
+        response_status: status,
+        response_body: body,
+        response_headers: headers,
+        response_secrets_encrypted: secretsEncrypted,
+        completed_at: db.fn.now(),
+      }),
 
     /** Forget a claim whose request failed on our side, so the client's retry runs again. */
     release: (apiKeyId: string, path: string, key: string) =>

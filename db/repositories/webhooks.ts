@@ -45,7 +45,7 @@ export type SeaxLogRow = WebhookLogRow & { workspace_name: string; duration_ms: 
 
 /** A delivery with what sending it needs: its subscription's URL, secret, state and dialect, its workspace's name. */
 export type SendableDelivery = WebhookDeliveryRow &
-  Pick<WebhookSubscriptionRow, 'url' | 'secret' | 'active' | 'dialect' | 'created_by' | 'updated_by'> & { workspace_name: string };
+  Pick<WebhookSubscriptionRow, 'url' | 'secret_encrypted' | 'active' | 'dialect' | 'created_by' | 'updated_by'> & { workspace_name: string };
 
 /** A delivery claimed by a sweep; `in_backoff`: another delivery of its subscription waits to be retried. */
 export type ClaimedDelivery = SendableDelivery & { in_backoff: boolean };
@@ -71,7 +71,7 @@ const sendable = (q: Knex) =>
   q('webhook_deliveries as d')
     .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
     .join('workspaces as w', 'w.id', 'd.workspace_id')
-    .select('d.*', 's.url', 's.secret', 's.active', 's.dialect', 's.created_by', 's.updated_by', 'w.name as workspace_name');
+    .select('d.*', 's.url', 's.secret_encrypted', 's.active', 's.dialect', 's.created_by', 's.updated_by', 'w.name as workspace_name');
 
 /**
  * Log attempts and move their deliveries on, in the caller's transaction: one INSERT and one UPDATE whatever the
@@ -160,11 +160,17 @@ export function webhooksRepo(db: Knex) {
         .orderBy('id', p.order[0]?.direction ?? 'desc'),
     getSubscription: (workspaceId: string, id: string): Promise<WebhookSubscriptionRow | undefined> =>
       db('webhook_subscriptions').where({ workspace_id: workspaceId, id }).first(),
-    /** The secret of the newest subscription of this dialect with this URL, to sign a test send to it. */
-    secretForUrl: async (workspaceId: string, dialect: WebhookDialect, url: string): Promise<Pick<WebhookSubscriptionRow, 'secret' | 'created_by' | 'updated_by'> | undefined> =>
-      db('webhook_subscriptions').where({ workspace_id: workspaceId, dialect, url }).orderBy('created_at', 'desc').first('secret', 'created_by', 'updated_by'),
+    /** The (sealed) secret of the newest subscription of this dialect with this URL, to sign a test send to it. */
+    secretForUrl: async (
+      workspaceId: string,
+      dialect: WebhookDialect,
+      url: string,
+    ): Promise<Pick<WebhookSubscriptionRow, 'id' | 'secret_encrypted' | 'created_by' | 'updated_by'> | undefined> =>
+      db('webhook_subscriptions').where({ workspace_id: workspaceId, dialect, url }).orderBy('created_at', 'desc').first('id', 'secret_encrypted', 'created_by', 'updated_by'),
+    /** `id` is minted by the caller: the sealed secret is bound to it. */
     insertSubscription: async (
-      row: Pick<WebhookSubscriptionRow, 'workspace_id' | 'dialect' | 'url' | 'events' | 'secret' | 'active'> & Partial<Pick<WebhookSubscriptionRow, 'type' | 'created_by' | 'updated_by'>>,
+      row: Pick<WebhookSubscriptionRow, 'id' | 'workspace_id' | 'dialect' | 'url' | 'events' | 'secret_encrypted' | 'active'> &
+        Partial<Pick<WebhookSubscriptionRow, 'type' | 'created_by' | 'updated_by'>>,
     ): Promise<WebhookSubscriptionRow> => (await db('webhook_subscriptions').insert(row).returning('*'))[0],
     updateSubscription: async (workspaceId: string, id: string, patch: Partial<Pick<WebhookSubscriptionRow, 'url' | 'events' | 'active' | 'type' | 'updated_by'>>): Promise<WebhookSubscriptionRow | undefined> =>
       (await db('webhook_subscriptions').where({ workspace_id: workspaceId, id }).update({ ...patch, updated_at: db.fn.now() }).returning('*'))[0],

@@ -14,8 +14,10 @@ import { startWorker, type RunningWorker } from '../../worker/main';
 import { workerConfigSchema } from '../../worker/config';
 import { createDb } from '../../db/connection';
 import { createLogger } from '../../lib/logger';
+import { simulatorCallbackSecret } from '../../lib/simulator-secret';
 import { connectTemporal } from '../../temporal/client';
 import { ensureDatabase } from '../../stack/databases';
+import { TEST_CREDENTIALS_KEY } from './carrier-phones';
 
 const TEMPLATE_DB = 'switchboard_test_template';
 
@@ -29,6 +31,8 @@ export interface Harness {
   /** The same app listening on a real loopback port (also the configured PUBLIC_URL). */
   url: string;
   worker?: RunningWorker;
+  /** Headers that let a test deliver through POST /simulator/inbound into any workspace (the simulator secret). */
+  simulator: Record<string, string>;
   workspace(name?: string): Promise<TestWorkspace>;
   close(): Promise<void>;
 }
@@ -64,6 +68,10 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       OUTBOUND_ALLOWED_HOSTS: 'example.com',
       // No webhook dispatcher polling in files that do not test webhooks (webhooks.test.ts turns it on).
       WEBHOOK_DISPATCHER_ENABLED: 'false',
+      // The suite shares 2 busy cores with PostgreSQL and Temporal: a start may be slow without Temporal being down.
+      TEMPORAL_START_TIMEOUT_MS: '15000',
+      // As the stack always has one (stack/secrets.ts): webhook secrets and carrier credentials are stored encrypted.
+      CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
       ...opts.env,
     }).filter(([, value]) => value !== ''),
   );
@@ -74,7 +82,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   env.PUBLIC_URL ??= url;
   const config = apiConfigSchema.parse(env);
   const db = createDb(databaseUrl);
-  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS });
   const logger = createLogger('test', 'warn');
   const app = createApp({ db, temporal: client, config, logger, clock: opts.clock });
   server.on('request', app.callback());
@@ -90,6 +98,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     http: supertest.agent(app.callback()),
     url,
     worker,
+    simulator: { 'X-Simulator-Secret': simulatorCallbackSecret(config) },
     async workspace(name = 'Test workspace') {
       const ws = await workspaceService(db).provision({ name });
       return {

@@ -29,5 +29,9 @@ export const workerEnvOf = (h: Harness, extra: Record<string, string>): Record<s
   TEMPORAL_TASK_QUEUE: h.taskQueue,
   PUBLIC_URL: h.url,
   LOG_LEVEL: 'warn',
+  // The API's secrets, so the worker opens what the API sealed and signs what the API verifies.
+  ...Object.fromEntries(
+    (['CREDENTIALS_ENCRYPTION_KEY', 'SIMULATOR_CALLBACK_SECRET', 'EXPORT_LINK_SECRET'] as const).flatMap((k) => (h.config[k] ? [[k, h.config[k]!]] : [])),
+  ),
   ...extra,
 });

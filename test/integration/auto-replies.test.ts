@@ -36,7 +36,7 @@ async function newPhone(extra: Partial<PhoneRow> = {}, ws: TestWorkspace = a): P
 const newCustomer = () => `+1650555${String(1000 + ++customerSeq)}`;
 
 async function inbound(phone: PhoneRow, from: string, body: string, channel: 'sms' | 'whatsapp' = 'sms') {
-  const res = await h.http.post('/simulator/inbound').send(channel === 'sms' ? { from, to: phone.phone, body } : { from, to: phone.phone, channel, text: body });
+  const res = await h.http.post('/simulator/inbound').set(h.simulator).send(channel === 'sms' ? { from, to: phone.phone, body } : { from, to: phone.phone, channel, text: body });
   expect(res.status).toBe(200);
   return res.body.data as { message_id: string; contact_id: string; conversation_id: string; duplicate: boolean; compliance: unknown };
 }

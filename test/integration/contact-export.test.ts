@@ -81,3 +81,94 @@ describe('contact export through the API, a Temporal workflow and its activity',
     expect(Object.keys(res.body.error.details.errors)).toEqual(expect.arrayContaining(['group_id']));
   });
 });
+
+describe('contact export filters, read exactly as the contact list reads them', () => {
+  let extra: TestWorkspace;
+  let team: { id: string };
+  let foreignGroup: { id: string };
+
+  /** The contact ids a finished export wrote, in file order. */
+  async function exportedIds(headers: Record<string, string>, filters: Record<string, unknown>): Promise<string[]> {
+    const start = await h.http.post('/api/contacts/export').set(headers).send(filters);
+    if (start.status !== 202) throw new Error(`export: ${start.status} ${JSON.stringify(start.body)}`);
+    let job: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) {
+      job = (await h.http.get(`/api/v1/jobs/${start.body.job_id}`).set(headers)).body.data;
+      if (job.status === 'finished' || job.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job.status).toBe('finished');
+    const csv = await h.http.get(job.download_url as string).set(headers).buffer(true).parse((res, cb) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => cb(null, text));
+    });
+    return (csv.body as string).trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+  }
+
+  /** The ids GET /api/v1/contacts answers for the same filters (as a query string). */
+  async function listedIds(headers: Record<string, string>, query: Record<string, unknown>): Promise<string[]> {
+    const res = await h.http.get('/api/v1/contacts').query({ ...query, per_page: 200, sort_by: 'created_at', sort_order: 'asc' }).set(headers);
+    // qs writes arrays as tags[0]=a&tags[1]=b, which the list route reads (api/routing.ts normalizeQuery).
+    if (res.status !== 200) throw new Error(`list: ${res.status} ${JSON.stringify(res.body)}`);
+    return (res.body.data as { id: string }[]).map((c) => c.id);
+  }
+
+  beforeAll(async () => {
+    extra = await h.workspace('Filters');
+    const contacts = contactService(h.db);
+    const made = [];
+    made.push(await contacts.create(extra.id, { name: 'Grace Hopper', phone: '+14155550201', tag_names: ['vip', 'navy'] }, names));
+    made.push(await contacts.create(extra.id, { name: 'Alan Turing', phone: '+14155550202', tag_names: ['vip'] }, names));
+    made.push(await contacts.create(extra.id, { name: 'Blocked Bob', phone: '+14155550203' }, names));
+    made.push(await contacts.create(extra.id, { name: 'Opted Olga', phone: '+14155550204', tag_names: ['navy'] }, names));
+    await contacts.setBlocked(extra.id, made[2].id, true, 'test');
+    await h.db('contacts').where({ id: made[3].id }).update({ opted_out_at: new Date() });
+    team = (await h.http.post('/api/v1/contact-groups').set(extra.zagely).send({ name: 'Team' })).body.data;
+    await h.http.post(`/api/v1/contact-groups/${team.id}/contacts`).set(extra.zagely).send({ contact_ids: [made[0].id, made[2].id] });
+    foreignGroup = (await h.http.post('/api/v1/contact-groups').set(ws.zagely).send({ name: 'Not yours' })).body.data;
+  });
+
+  it.each([
+    ['search with no match', { search: 'zzzz' }, 0],
+    ['search', { search: ' grace ' }, 1],
+    ['search by phone', { search: '0202' }, 1],
+    ['tags (all of them)', { tags: ['vip', 'navy'] }, 1],
+    ['one tag', { tags: ['navy'] }, 2],
+    ['is_blocked', { is_blocked: true }, 1],
+    ['opted_out false', { opted_out: false }, 3],
+    ['a static group', { group: true }, 2],
+    ['a group and a tag', { group: true, tags: ['vip'] }, 1],
+  ])('%s: the same contacts as the list', async (_what, f: Record<string, unknown>, count: number) => {
+    const { group, ...filters } = f;
+    const body = { ...filters, ...(group ? { group_id: team.id } : {}) };
+    const expected = await listedIds(extra.zagely, body);
+    expect(expected).toHaveLength(count);
+    expect(await exportedIds(extra.zagely, body)).toEqual(expected);
+    // The SeaX key works on the route too, with the same result.
+    expect(await exportedIds(extra.seax, body)).toEqual(expected);
+  });
+
+  it('finds nothing for a search that matches nothing (not the whole book)', async () => {
+    expect(await exportedIds(extra.zagely, { search: 'zzzz' })).toEqual([]);
+  });
+
+  it("refuses another workspace's group as the list does: 422 naming group_id, no job", async () => {
+    const jobsBefore = await h.db('jobs').where({ workspace_id: extra.id }).count<{ n: number }[]>({ n: '*' });
+    const list = await h.http.get('/api/v1/contacts').query({ group_id: foreignGroup.id }).set(extra.zagely);
+    expect(list.status).toBe(422);
+    for (const headers of [extra.zagely, extra.seax]) {
+      const res = await h.http.post('/api/contacts/export').set(headers).send({ group_id: foreignGroup.id });
+      expect(res.status).toBe(list.status);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(Object.keys(res.body.error.details.errors)).toEqual(['group_id']);
+    }
+    expect(await h.db('jobs').where({ workspace_id: extra.id }).count<{ n: number }[]>({ n: '*' })).toEqual(jobsBefore);
+  });
+
+  it('validates the filters as the list does', async () => {
+    const res = await h.http.post('/api/contacts/export').set(extra.zagely).send({ tags: Array.from({ length: 51 }, (_, i) => `t${i}`) });
+    expect(res.status).toBe(422);
+    expect(Object.keys(res.body.error.details.errors)).toEqual(['tags']);
+  });
+});

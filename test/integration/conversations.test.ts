@@ -10,7 +10,7 @@ const ALICE = '+14155550180';
 const BOB = '+14155550181';
 
 const inbound = async (from: string, to: string, body: string, channel?: 'whatsapp') => {
-  const res = await h.http.post('/simulator/inbound').send({ from, to, ...(channel ? { channel, text: body } : { body }) });
+  const res = await h.http.post('/simulator/inbound').set(h.simulator).send({ from, to, ...(channel ? { channel, text: body } : { body }) });
   expect(res.status).toBe(200);
   return res.body.data as { contact_id: string; conversation_id: string; conversation_created: boolean; message_id: string };
 };

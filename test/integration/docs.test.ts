@@ -104,6 +104,46 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('declares every operation’s success body and every status it can answer', () => {
+    const missing: string[] = [];
+    for (const [p, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${p}`;
+        const codes = Object.keys(op.responses);
+        const success = codes.filter((c) => /^2\d\d$|^302$/.test(c));
+        if (success.length !== 1) missing.push(`${name}: no single success response (${codes.join(',')})`);
+        for (const code of success.filter((c) => c !== '204' && c !== '302')) {
+          const content = op.responses[code].content;
+          if (!content || !Object.values(content).every((c) => c.schema && Object.keys(c.schema).length)) missing.push(`${name}: ${code} has no body schema`);
+        }
+        if (op['x-schema-notes']) missing.push(`${name}: ${op['x-schema-notes'].join('; ')}`);
+        // Every route: a 422 for input PostgreSQL cannot store, a 500, and a 503 while the database is down.
+        for (const code of ['422', '500', '503']) if (!codes.includes(code)) missing.push(`${name}: ${code} not declared`);
+        if (op.requestBody) for (const code of ['400', '413']) if (!codes.includes(code)) missing.push(`${name}: ${code} not declared`);
+        const keyed = op.security.length > 0 && !op.security.some((s) => 'AdminToken' in s);
+        if (keyed && method !== 'get' && !codes.includes('409')) missing.push(`${name}: 409 (Idempotency-Key in progress) not declared`);
+        if (keyed) for (const code of ['401', '429']) if (!codes.includes(code)) missing.push(`${name}: ${code} not declared`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('declares the carrier callbacks’ 400s, the short link’s redirect and 404, and the non-JSON bodies', () => {
+    for (const [p, method] of [['/callbacks/twilio/status', 'post'], ['/callbacks/twilio/inbound', 'post'], ['/callbacks/whatsapp', 'get'], ['/callbacks/whatsapp', 'post'], ['/callbacks/simulator', 'post']]) {
+      expect(Object.keys(doc.paths[p][method].responses)).toEqual(expect.arrayContaining(['200', '400', '403']));
+    }
+    expect(Object.keys(doc.paths['/callbacks/twilio/inbound'].post.responses['200'].content ?? {})).toContain('text/xml');
+    const link = doc.paths['/l/{code}'].get.responses;
+    expect(Object.keys(link)).toEqual(expect.arrayContaining(['302', '404']));
+    expect(link['200']).toBeUndefined();
+    expect(Object.keys(doc.paths['/api/contacts/export/{job}/download'].get.responses['200'].content ?? {})).toEqual(['text/csv']);
+    for (const p of ['/api/v1/workspace/{workspace_id}/send_message', '/api/v1/messages/send', '/api/v1/me']) {
+      const op = Object.values(doc.paths[p])[0];
+      const ok = Object.entries(op.responses).find(([c]) => c.startsWith('2'))![1];
+      expect(ok.content?.['application/json'].schema).toMatchObject({ type: 'object' });
+    }
+  });
+
   it('is built once and served from cache', async () => {
     const a = await h.http.get('/openapi.json');
     const b = await h.http.get('/openapi.json');

@@ -22,7 +22,7 @@ const send = (content: string) =>
 
 describe('STOP, then a send, then START', () => {
   it('refuses and records sends after STOP, and sends again after START', async () => {
-    expect((await h.http.post('/simulator/inbound').send({ from: CUSTOMER, to: sim.phone, body: '  stop ' })).status).toBe(200);
+    expect((await h.http.post('/simulator/inbound').set(h.simulator).send({ from: CUSTOMER, to: sim.phone, body: '  stop ' })).status).toBe(200);
     const contact = await h.db('contacts').where({ workspace_id: ws.id, phone: CUSTOMER }).first();
     expect(contact.opted_out_at).toBeTruthy();
 
@@ -32,7 +32,7 @@ describe('STOP, then a send, then START', () => {
     expect(row).toMatchObject({ status: 'failed', error_code: 'recipient_opted_out', provider_message_id: null });
     expect(await h.db('events').where({ subject_id: refused.body.id, type: 'message.failed' })).toHaveLength(1);
 
-    expect((await h.http.post('/simulator/inbound').send({ from: CUSTOMER, to: sim.phone, body: 'START' })).status).toBe(200);
+    expect((await h.http.post('/simulator/inbound').set(h.simulator).send({ from: CUSTOMER, to: sim.phone, body: 'START' })).status).toBe(200);
     const allowed = await send('Welcome back');
     expect(await waitForStatus(h.db, allowed.body.id, ['failed', 'sent', 'delivered'])).toMatchObject({ status: expect.stringMatching(/^(sent|delivered)$/), provider: 'SIMULATOR' });
 

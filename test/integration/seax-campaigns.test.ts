@@ -65,7 +65,8 @@ async function finished(id: string, ws: TestWorkspace = a) {
 const messagesOf = (id: string) => h.db('messages').where({ campaign_id: id }).orderBy('to_address');
 
 beforeAll(async () => {
-  h = await createHarness({ worker: true, env: { SIMULATOR_SENT_DELAY_MS: '50', SIMULATOR_DELIVERED_DELAY_MS: '100', CAMPAIGN_BATCH_SIZE: '5', CAMPAIGN_PARALLEL_BATCHES: '2' } });
+  // Recurring campaigns fire every 2 s here, below the default minimum of 60 s.
+  h = await createHarness({ worker: true, env: { SIMULATOR_SENT_DELAY_MS: '50', SIMULATOR_DELIVERED_DELAY_MS: '100', CAMPAIGN_BATCH_SIZE: '5', CAMPAIGN_PARALLEL_BATCHES: '2', CAMPAIGN_MIN_RECURRENCE_SECONDS: '1' } });
   [a, b] = await Promise.all([h.workspace('A'), h.workspace('B')]);
   for (const ws of [a, b]) {
     await roomyLimits(h.db, ws.id);

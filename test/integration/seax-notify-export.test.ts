@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createWebhookExportActivities } from '../../activities/webhook-exports';
 import { exportLinkSecret, signExportLink } from '../../lib/export-link';
+import { mintSealedWebhookSecret } from '../../lib/sealed-secrets';
+import { TEST_CREDENTIALS_KEY } from '../helpers/carrier-phones';
 import { SmtpSink } from '../fakes/smtp-sink';
 import { createHarness, type Harness, type TestWorkspace } from '../helpers/harness';
 
@@ -20,8 +22,9 @@ let other: TestWorkspace;
 const logs: Record<string, string> = {};
 
 async function seaxSubscription(workspaceId: string, dialect: 'seax' | 'zagely' = 'seax') {
+  const { secret: _secret, ...sealed } = mintSealedWebhookSecret([TEST_CREDENTIALS_KEY], () => 'secret-secret-secret');
   const [row] = await h.db('webhook_subscriptions')
-    .insert({ workspace_id: workspaceId, dialect, url: `https://example.com/${dialect}`, events: ['message.new'], secret: 'secret-secret-secret', type: 'SEASALT', created_by: 'kelly@seasalt.ai' })
+    .insert({ ...sealed, workspace_id: workspaceId, dialect, url: `https://example.com/${dialect}`, events: ['message.new'], type: 'SEASALT', created_by: 'kelly@seasalt.ai' })
     .returning('id');
   return row.id as string;
 }

@@ -309,7 +309,7 @@ describe('deliveries of real events', () => {
     const zrx = await receiver();
     const zagely = await h.http.post('/api/v1/webhooks').set(a.zagely).send({ url: zrx.urlFor('/z'), events: ['message.received'] });
 
-    const inbound = await h.http.post('/simulator/inbound').send({ from: '+14155550181', to: simA.phone, body: 'Hello, I need help!' });
+    const inbound = await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550181', to: simA.phone, body: 'Hello, I need help!' });
     expect(inbound.status).toBe(200);
     const { message_id, contact_id, conversation_id } = inbound.body.data;
 
@@ -362,7 +362,7 @@ describe('deliveries of real events', () => {
     expect(JSON.parse(zreq.body)).toMatchObject({ event: 'message.received', tenant_id: a.id, data: { message: { id: message_id } } });
 
     // A second message in the same conversation: conversation.updated, moved by the customer.
-    await h.http.post('/simulator/inbound').send({ from: '+14155550181', to: simA.phone, body: 'Anyone?' });
+    await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550181', to: simA.phone, body: 'Anyone?' });
     const [, updReq] = await rx.waitForRequests(2, (r) => r.path === '/conversations', 15_000);
     expect(JSON.parse(updReq.body)).toMatchObject({
       event_type: 'conversation.updated',
@@ -454,12 +454,12 @@ describe('delivery logs', () => {
     flaky = await subscribe({ webhook_url: rxFlaky.urlFor('/flaky'), event_types: ['message.new', 'conversation.new'], created_by: 'kelly@seasalt.ai' }, c);
     steady = await subscribe({ webhook_url: rxSteady.urlFor('/steady'), event_types: ['message.new'], created_by: 'sam@seasalt.ai' }, c);
     // Batch 1: conversation.new + message.new to flaky (one retried after a 500), message.new to steady.
-    await h.http.post('/simulator/inbound').send({ from: '+14155550190', to: sim.phone, body: 'first' });
+    await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550190', to: sim.phone, body: 'first' });
     const first = await settled(4);
     boundary = new Date(Math.max(...first.data.map((l) => new Date(l.created_at).getTime())) + 1);
     await new Promise((r) => setTimeout(r, 20));
     // Batch 2: message.new to both.
-    await h.http.post('/simulator/inbound').send({ from: '+14155550190', to: sim.phone, body: 'second' });
+    await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550190', to: sim.phone, body: 'second' });
     await settled(6);
   });
 

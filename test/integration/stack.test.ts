@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readDemoEnv, DEMO_SENDER, type DemoEnv } from '../../stack/demo';
+import { Client } from 'pg';
+import { readDemoEnv, writeEnvFile, DEMO_SENDER, type DemoEnv } from '../../stack/demo';
 import { listProcesses } from '../../stack/processes';
 import { freePort } from '../helpers/global-setup';
 
@@ -90,12 +91,23 @@ async function get(url: string, headers: Record<string, string> = {}) {
   return { status: res.status, body: body as Record<string, unknown> };
 }
 
+/** One statement over a connection of its own. */
+async function query(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-stack-'));
   fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
   const [api, pg, temporal, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
   // The stack's own variables are set here; whatever else the test run has (PATH, TEMPORAL_CLI_PATH) passes through.
-  const { DATABASE_URL: _db, ADMIN_TOKEN: _admin, HOST: _host, EXPORT_DIR: _exports, ...inherited } = process.env;
+  const { DATABASE_URL: _db, ADMIN_TOKEN: _admin, HOST: _host, EXPORT_DIR: _exports, CREDENTIALS_ENCRYPTION_KEY: _key, ...inherited } = process.env;
   env = {
     ...inherited,
     DATA_DIR: path.join(dataDir, 'data'),
@@ -106,6 +118,8 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: `stack-test-${process.pid}`,
     LOG_LEVEL: 'info',
     NO_COLOR: '1',
+    // The webhook below names example.com, which does not resolve offline.
+    OUTBOUND_ALLOWED_HOSTS: 'example.com',
   };
 });
 
@@ -140,6 +154,17 @@ test('npm start brings everything up, stops cleanly on SIGINT, and keeps its dat
   expect(demo.TEMPORAL_ADDRESS).toBe(`127.0.0.1:${env.TEMPORAL_PORT}`); // what `switchboard status` checks
   expect(demo.ADMIN_TOKEN.length).toBeGreaterThanOrEqual(16);
   expect(fs.statSync(demoFile).mode & 0o077).toBe(0); // it holds secrets
+  // Secrets are generated for this data directory and kept, owner-only, in secrets.env: no constant, nothing derived.
+  const secretsFile = path.join(env.DATA_DIR as string, 'secrets.env');
+  expect(fs.statSync(secretsFile).mode & 0o077).toBe(0);
+  const secrets = readDemoEnv(secretsFile) as Record<string, string>;
+  const pgPassword = decodeURIComponent(new URL(demo.DATABASE_URL).password);
+  expect(pgPassword).not.toBe('switchboard');
+  expect(pgPassword.length).toBeGreaterThanOrEqual(24);
+  expect(secrets.POSTGRES_PASSWORD).toBe(pgPassword);
+  expect(secrets.CREDENTIALS_ENCRYPTION_KEY).toMatch(/^[0-9a-f]{64}$/);
+  for (const key of ['SIMULATOR_CALLBACK_SECRET', 'EXPORT_LINK_SECRET']) expect(secrets[key].length).toBeGreaterThanOrEqual(32);
+  expect(new Set(Object.values(secrets)).size).toBe(4);
   // The quick start printed on every start names the documented SeaX paths.
   expect(first.output()).toContain('"$API_URL/api/v1/workspace/$WORKSPACE_ID/phones" -H "X-API-Key: $API_KEY"');
   expect(first.output()).toContain('"$API_URL/api/v1/workspace/$WORKSPACE_ID/contacts"');
@@ -174,6 +199,19 @@ test('npm start brings everything up, stops cleanly on SIGINT, and keeps its dat
   expect(contact.status).toBe(200); // SeaX answers 200 on create
   expect(await contact.json()).toMatchObject({ name: 'Ada Lovelace', phone: '+14155550123' });
 
+  // Webhook signing secrets need CREDENTIALS_ENCRYPTION_KEY: the stack generated one, so webhooks just work.
+  const hook = await fetch(`${demo.API_URL}/api/v1/webhooks`, {
+    method: 'POST',
+    headers: { 'X-Public-Key': demo.PUBLIC_KEY, 'X-Secret-Key': demo.SECRET_KEY, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/hook', events: ['message.received'] }),
+  });
+  expect(hook.status).toBe(201);
+  expect(((await hook.json()) as { data: { secret: string } }).data.secret).toMatch(/^whsec_/);
+
+  // Make this data directory look like one from before generated passwords (see the second start).
+  await query(demo.DATABASE_URL, "ALTER ROLE postgres PASSWORD 'switchboard'");
+  writeEnvFile(secretsFile, Object.entries(secrets).filter(([k]) => k !== 'POSTGRES_PASSWORD'), 'as an older version left it');
+
   // ---- SIGINT to the process (as `kill -INT` or SIGTERM from a supervisor would) ----
   const stop1 = await stopStack(first, 'SIGINT');
   expect({ code: stop1.code, signal: stop1.signal }).toEqual({ code: 0, signal: null });
@@ -188,6 +226,16 @@ test('npm start brings everything up, stops cleanly on SIGINT, and keeps its dat
   expect(again.WORKSPACE_ID).toBe(demo.WORKSPACE_ID);
   expect(again.API_KEY).toBe(demo.API_KEY);
   expect(again.ADMIN_TOKEN).toBe(demo.ADMIN_TOKEN);
+  // A data directory from before passwords were generated: its cluster has the old constant password and its
+  // secrets.env none. The stack switches the cluster to a new random password and records it.
+  const upgraded = readDemoEnv(secretsFile) as Record<string, string>;
+  expect(upgraded.POSTGRES_PASSWORD).not.toBe(secrets.POSTGRES_PASSWORD);
+  expect(upgraded.POSTGRES_PASSWORD).not.toBe('switchboard');
+  expect({ ...upgraded, POSTGRES_PASSWORD: undefined }).toEqual({ ...secrets, POSTGRES_PASSWORD: undefined });
+  expect(decodeURIComponent(new URL(again.DATABASE_URL).password)).toBe(upgraded.POSTGRES_PASSWORD);
+  const legacy = new URL(again.DATABASE_URL);
+  legacy.password = 'switchboard';
+  await expect(query(legacy.toString(), 'SELECT 1')).rejects.toThrow(/password/);
   const contacts = await get(`${again.API_URL}/api/v1/workspace/${again.WORKSPACE_ID}/contacts`, { 'X-API-Key': again.API_KEY });
   expect(contacts.status).toBe(200);
   expect(contacts.body.data).toEqual([expect.objectContaining({ name: 'Ada Lovelace', phone: '+14155550123' })]);

@@ -59,7 +59,7 @@ describe('cross-cutting error behaviour', () => {
 });
 
 describe('when the database is down', () => {
-  it('reports 503 on health and a 500 without internals, with the request id, elsewhere', async () => {
+  it('reports 503 on health and a 503 with Retry-After, without internals, with the request id, elsewhere', async () => {
     const deadDb = createDb('postgres://nobody:x@127.0.0.1:1/none', { pool: { min: 0, max: 1 } });
     const logged: unknown[] = [];
     const logger = { error: (o: unknown) => logged.push(o), debug: () => undefined, warn: () => undefined, info: () => undefined };
@@ -71,8 +71,9 @@ describe('when the database is down', () => {
     expect(health.body.data.status).toBe('unavailable');
 
     const res = await http.get('/api/v1/me').set('X-API-Key', 'anything');
-    expect(res.status).toBe(500);
-    expect(res.body.error.code).toBe('server_error');
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body.error.code).toBe('service_unavailable');
     expect(res.body.request_id).toBe(res.headers['x-request-id']);
     expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|at .*\.ts:\d+/);
     expect(logged).toHaveLength(1);

@@ -34,7 +34,7 @@ beforeAll(async () => {
     .insert({ workspace_id: a.id, subscription_id: webhook.body.data.id, event_id: '00000000-0000-4000-8000-000000000001', event_type: 'webhook.test', payload: '{}', status: 'failed' })
     .returning('id');
   const zagelyCampaign = await h.http.post('/api/v1/campaigns').set(a.zagely).send({ name: 'A campaign', session_id: simA.id, message_content: 'secret of A campaign' });
-  const inbound = await h.http.post('/simulator/inbound').send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
+  const inbound = await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
   const subscription = await h.http.post(`/notify-api/v1/workspaces/${a.id}/subscription`).set(a.seax).send({ webhook_url: 'https://example.com/hooks/seax-a', event_types: ['message.new'], created_by: 'a@example.com' });
   const campaign = await h.db('campaigns').insert({ workspace_id: a.id, dialect: 'seax', name: 'A campaign', channel: 'sms', message: 'secret of A campaign', phone_ids: [phone[0].id], status: 'draft' }).returning('id');
   Object.assign(ids, {

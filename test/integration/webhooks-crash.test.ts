@@ -14,6 +14,8 @@ import { spawnWorker, workerEnvOf } from '../helpers/worker-child';
  * holds at least as many attempts as the receiver saw requests, the cut-off ones marked interrupted.
  */
 const DELIVERIES = 30;
+// Real worker processes on a machine that may be busy: generous, outcome-only deadlines.
+jest.setTimeout(300_000);
 // A deadline longer than the receiver's hold, so the held requests are still in flight when the worker dies.
 const env = { ...WEBHOOK_TEST_ENV, WEBHOOK_TIMEOUT_MS: '20000' };
 let h: Harness;

@@ -14,7 +14,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await createHarness({
     worker: true,
-    env: { SIMULATOR_SENT_DELAY_MS: '50', SIMULATOR_DELIVERED_DELAY_MS: '100', CAMPAIGN_BATCH_SIZE: '4', CAMPAIGN_PARALLEL_BATCHES: '2' },
+    // Recurring campaigns fire every 2 s here, below the default minimum of 60 s.
+    env: { SIMULATOR_SENT_DELAY_MS: '50', SIMULATOR_DELIVERED_DELAY_MS: '100', CAMPAIGN_BATCH_SIZE: '4', CAMPAIGN_PARALLEL_BATCHES: '2', CAMPAIGN_MIN_RECURRENCE_SECONDS: '1' },
   });
 });
 afterAll(() => h.close());

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
+import { seaxJobResponse } from '../../schemas/responses';
 import { seaxJob } from '../../../services/jobs';
 
 /** SeaX `GET /jobs/{job_id}`: poll an import or export until it is finished or failed. */
@@ -14,6 +15,7 @@ export function seaxJobRoutes({ services }: RouteDeps) {
       tag: 'SeaX Jobs',
       summary: 'An async job with its progress',
       params: z.object({ workspace_id: z.string(), job_id: uuid }),
+      response: seaxJobResponse,
       handler: async (ctx, { params }) => seaxJob(await jobs.get(workspaceFromPath(ctx), params.job_id)),
     }),
   ];

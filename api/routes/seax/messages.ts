@@ -4,6 +4,7 @@ import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
 import { seaxSendMessageBody, seaxSendWabpTemplateBody, seaxSendWhatsAppBody } from '../../schemas/messages';
 import { workspaceId } from '../../schemas/seax/common';
+import { seaxMessageResponse } from '../../schemas/responses';
 import type { ContentType } from '../../../services/messages';
 import { phoneOrFail } from '../../../services/contacts';
 import { seaxMessage } from '../messages-views';
@@ -60,6 +61,7 @@ export function seaxMessageRoutes({ services }: RouteDeps) {
       ability: 'messages.send',
       params,
       body: seaxSendMessageBody,
+      response: seaxMessageResponse,
       errors: [503],
       handler: async (ctx, { body }) => {
         const ws = workspaceFromPath(ctx);
@@ -89,6 +91,8 @@ export function seaxMessageRoutes({ services }: RouteDeps) {
       ability: 'messages.send',
       params,
       body: seaxSendWhatsAppBody,
+      response: seaxMessageResponse,
+      errors: [503],
       handler: (ctx, { body }) => whatsappHandler(ctx, body),
     }),
     route({
@@ -100,6 +104,8 @@ export function seaxMessageRoutes({ services }: RouteDeps) {
       ability: 'messages.send',
       params,
       body: seaxSendWabpTemplateBody,
+      response: seaxMessageResponse,
+      errors: [503],
       handler: (ctx, { body }) => whatsappHandler(ctx, body),
     }),
   ];

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { textBody } from '../../schemas/responses';
 import type { RouteDeps } from '../../context';
 import { workspaceFromPath } from '../../middleware/auth';
 import { route } from '../../routing';
@@ -76,6 +77,8 @@ export function seaxNotifyExportDownloadRoutes(deps: RouteDeps) {
       tag: TAG,
       summary: 'Download an exported log file (the link from the export e-mail; no key)',
       params: z.object({ token: z.string().max(1024) }),
+      response: textBody,
+      responseType: 'text/csv',
       errors: [403, 410],
       handler: async (ctx, { params }) => {
         const file = await exports.file(params.token);

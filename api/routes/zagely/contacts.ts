@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { SegmentFilter } from '../../../domain/segment';
 import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
@@ -14,6 +13,7 @@ import {
   contactUpdateBody,
   type ContactUpdateBody,
 } from '../../schemas/zagely/contacts';
+import { zagelyContactSegment } from './contact-filter';
 import { page, toContact, toMessage } from './views';
 
 const TAG = 'Contacts';
@@ -86,13 +86,7 @@ export function zagelyContactRoutes({ services }: RouteDeps) {
       response: paginated(contactView),
       handler: async (ctx, { query }) => {
         const { workspaceId } = principalOf(ctx);
-        const filter: SegmentFilter = {
-          ...(query.search?.trim() ? { keyword: query.search.trim() } : {}),
-          ...(query.tags?.length ? { allLabelNames: query.tags } : {}),
-          ...(query.is_blocked !== undefined ? { isBlocked: query.is_blocked } : {}),
-          ...(query.opted_out !== undefined ? { optedOut: query.opted_out } : {}),
-        };
-        if (query.group_id) Object.assign(filter, await groups.segmentOf(workspaceId, query.group_id));
+        const filter = await zagelyContactSegment(groups, workspaceId, query);
         const { data, total } = await contacts.page(workspaceId, filter, {
           order: [{ column: CONTACT_SORTS[query.sort_by], direction: query.sort_order }],
           ...pageWindow(query),

@@ -3,13 +3,20 @@ import { z } from 'zod';
 import type { RouteDeps } from '../../context';
 import { principalOf } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
+import { exportStartedResponse, textBody, zagelyJobResponse } from '../../schemas/responses';
+import { zagelyContactSegment } from './contact-filter';
 
+/** The list route's filters (GET /api/v1/contacts), as JSON; read by the same function (./contact-filter.ts). */
 const exportBody = z
   .object({
-    search: z.string().max(255).optional(),
-    tags: z.array(z.string().min(1)).optional(),
-    is_blocked: z.boolean().optional(),
-    opted_out: z.boolean().optional(),
+    search: z.string({ error: 'must be a string' }).max(255, { error: 'must be at most 255 characters' }).optional(),
+    tags: z
+      .array(z.string({ error: 'must be a string' }).max(255, { error: 'must be at most 255 characters' }), { error: 'must be an array of tag names' })
+      .max(50, { error: 'must have at most 50 tags' })
+      .transform((tags) => tags.map((t) => t.trim()).filter(Boolean))
+      .optional(),
+    is_blocked: z.boolean({ error: 'must be true or false' }).optional(),
+    opted_out: z.boolean({ error: 'must be true or false' }).optional(),
     group_id: uuid.optional(),
   })
   .strict();
@@ -41,8 +48,13 @@ export function zagelyExportRoutes({ services }: RouteDeps) {
       ability: 'contacts.read',
       body: exportBody,
       status: 202,
+      response: exportStartedResponse,
+      errors: [503],
       handler: async (ctx, { body }) => {
-        const job = await jobs.startContactExport(principalOf(ctx).workspaceId, body);
+        const { workspaceId } = principalOf(ctx);
+        // Resolved (and the group checked) now, as the list route does; the activity applies the same segment.
+        const segment = await zagelyContactSegment(services.groups, workspaceId, body);
+        const job = await jobs.startContactExport(workspaceId, { filters: body, segment });
         return { job_id: job.id, status: job.status, message: 'Export started. Poll the job until it is finished, then download the file.', data: present(job) };
       },
     });
@@ -55,6 +67,7 @@ export function zagelyExportRoutes({ services }: RouteDeps) {
       tag: 'Jobs',
       summary: 'An async job (import, export) with its progress',
       params: jobParams,
+      response: zagelyJobResponse,
       handler: async (ctx, { params }) => ({ data: present(await jobs.get(principalOf(ctx).workspaceId, params.job)) }),
     }),
     route({
@@ -64,6 +77,9 @@ export function zagelyExportRoutes({ services }: RouteDeps) {
       summary: 'Download a finished contact export as CSV',
       ability: 'contacts.read',
       params: jobParams,
+      response: textBody,
+      responseType: 'text/csv',
+      errors: [409, 410],
       handler: async (ctx, { params }) => {
         const { job, path: file } = await jobs.contactExportFile(principalOf(ctx).workspaceId, params.job);
         ctx.type = 'text/csv; charset=utf-8';

@@ -2,6 +2,7 @@ import type { RouteDeps } from '../../context';
 import { invalid } from '../../../services/errors';
 import { principalOf } from '../../middleware/auth';
 import { route } from '../../routing';
+import { zagelyMessagePage, zagelyMessageResponse, zagelySendResponse } from '../../schemas/responses';
 import { messageListQuery, messageParams, rescheduleBody, zagelySendBody } from '../../schemas/messages';
 import { phoneOrFail } from '../../../services/contacts';
 import { zagelyMessage } from '../messages-views';
@@ -23,6 +24,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       summary: 'Cancel a message that has not been sent yet (409 naming the status otherwise)',
       ability: 'messages.send',
       params: messageParams,
+      response: zagelyMessageResponse,
       errors: [409],
       handler: async (ctx, { params }) => {
         const ws = principalOf(ctx).workspaceId;
@@ -39,6 +41,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       ability: 'messages.send',
       body: zagelySendBody,
       status: 201,
+      response: zagelySendResponse,
       errors: [503],
       handler: async (ctx, { body }) => {
         const principal = principalOf(ctx);
@@ -68,6 +71,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       summary: 'Messages, newest first, 50 per page',
       ability: 'messages.read',
       query: messageListQuery,
+      response: zagelyMessagePage,
       handler: async (ctx, { query }) => {
         const channel = query.channel === 'sms' ? ['sms', 'mms'] : query.channel ? [query.channel] : undefined;
         const { rows, total } = await service.list(
@@ -85,6 +89,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       summary: 'Scheduled messages not sent yet, soonest first',
       ability: 'messages.read',
       query: messageListQuery,
+      response: zagelyMessagePage,
       handler: async (ctx, { query }) => {
         const { rows, total } = await service.list(
           principalOf(ctx).workspaceId,
@@ -101,6 +106,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       summary: 'One message with its delivery status',
       ability: 'messages.read',
       params: messageParams,
+      response: zagelyMessageResponse,
       handler: async (ctx, { params }) => ({ data: await listed(principalOf(ctx).workspaceId, params.message) }),
     }),
     route({
@@ -111,6 +117,7 @@ export function zagelyMessageRoutes({ services }: RouteDeps) {
       ability: 'messages.send',
       params: messageParams,
       body: rescheduleBody,
+      response: zagelyMessageResponse,
       errors: [409],
       handler: async (ctx, { params, body }) => {
         const ws = principalOf(ctx).workspaceId;

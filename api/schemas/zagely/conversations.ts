@@ -30,7 +30,8 @@ export const conversationView = z.object({
   ended_at: z.string().nullable(),
 });
 
-const conversationMessage = z.object({
+/** A message as Zagely shows it: in a conversation, and (with the send lifecycle fields) in /api/v1/messages. */
+export const conversationMessage = z.object({
   id: z.string(),
   channel: z.string(),
   direction: z.string(),
