@@ -7,6 +7,7 @@ import { messagesRepo } from '../db/repositories/messages';
 import { phonesRepo } from '../db/repositories/phones';
 import { complianceVerdict, trafficKindOf } from '../domain/compliance';
 import { nextAllowedSendTime } from '../domain/quiet-hours';
+import { exhausted } from '../domain/retries';
 import type { Logger } from '../lib/logger';
 import type { DispatchResult } from '../workflows/shared/activities';
 import { toActivityFailure } from '../carriers/failure';
@@ -106,6 +107,13 @@ export function createMessagingActivities(deps: MessagingDeps) {
       return row;
     });
 
+  /** The carrier kept refusing the message: failed with its last error (a carrier verdict, not a crash). */
+  const giveUp = async (m: MessageRow, from: MessageStatus[], provider: string): Promise<DispatchResult> => {
+    const code = m.error_code ?? 'carrier_unavailable';
+    const row = await fail(m, from, { code, message: m.error_message ?? 'The carrier kept failing; not sent.', provider });
+    return { status: row?.status ?? 'failed', errorCode: code };
+  };
+
   const recordSent = async (m: MessageRow, provider: string, result: SendResult): Promise<DispatchResult> => {
     const row = await db.transaction(async (trx) => {
       const sent = await messages.markSent(m.workspace_id, m.id, provider, result.providerMessageId, trx);
@@ -160,6 +168,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
           logger.info({ messageId: m.id, providerMessageId: found.providerMessageId }, 'reconciled: the provider already had this message');
           return await recordSent(m, carrier.provider, found);
         }
+        if (exhausted(m.transient_failures)) return await giveUp(m, ['sending'], carrier.provider);
       }
       const result = await callCarrier(carriers, carrier, m, sender);
       return await recordSent(m, carrier.provider, result);
@@ -169,8 +178,16 @@ export function createMessagingActivities(deps: MessagingDeps) {
           const row = await fail(m, ['sending'], { code: err.code, message: err.message, provider: err.provider });
           return { status: row?.status ?? 'failed', errorCode: err.code };
         }
-        if (!err.ambiguous) await messages.release(m.workspace_id, m.id, { code: err.code, message: err.message });
-        // Ambiguous: the row stays `sending`, so the next attempt reconciles before sending.
+        // Only what a carrier answered counts towards giving up (domain/retries.ts); a crash or a timeout of the
+        // activity itself never does, and the activity is retried without limit.
+        const transient = err.kind === 'transient';
+        if (!err.ambiguous) {
+          if (transient && exhausted(m.transient_failures + 1)) return await giveUp({ ...m, error_code: err.code, error_message: err.message }, ['sending'], err.provider);
+          await messages.release(m.workspace_id, m.id, { code: err.code, message: err.message, transient });
+        } else if (transient) {
+          // Ambiguous: the row stays `sending`, so the next attempt reconciles before sending; counted now.
+          await messages.countTransientFailure(m.workspace_id, m.id);
+        }
       }
       throw toActivityFailure(err);
     }

@@ -261,6 +261,8 @@ export interface JobRow {
   result: Record<string, unknown> | null;
   error_report: Record<string, unknown> | null;
   workflow_id: string | null;
+  /** Transient carrier failures so far (domain/retries.ts). */
+  transient_failures: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -315,6 +317,8 @@ export interface MessageRow {
   received_at: Date | null;
   canceled_at: Date | null;
   workflow_id: string | null;
+  /** Transient carrier failures so far (domain/retries.ts). */
+  transient_failures: number;
   created_at: Date;
   updated_at: Date;
 }

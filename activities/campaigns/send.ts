@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import { campaignsRepo } from '../../db/repositories/campaigns';
+import { messagesRepo } from '../../db/repositories/messages';
 import { eventsRepo, type NewEvent } from '../../db/repositories/events';
 import type { CampaignRow, MessageRow } from '../../db/rows';
 import { spacedSlots, type RateLimit } from '../../domain/pacing';
+import { exhausted } from '../../domain/retries';
 import type { CarrierRegistry } from '../../carriers/registry';
 import { CarrierError, type SendResult } from '../../carriers/types';
 import type { BatchResult } from '../../workflows/shared/activities';
@@ -40,6 +42,7 @@ export function pacedSender(deps: { db: Knex; carriers: CarrierRegistry; clock?:
   const { db, carriers } = deps;
   const now = () => deps.clock?.() ?? new Date();
   const campaigns = campaignsRepo(db);
+  const messages = messagesRepo(db);
   const events = eventsRepo(db);
 
   /**
@@ -81,12 +84,21 @@ export function pacedSender(deps: { db: Knex; carriers: CarrierRegistry; clock?:
       for (const o of outcomes) {
         if (!(o.error instanceof CarrierError)) continue;
         const e = o.error;
-        if (e.kind === 'permanent') {
+        const fail = async () => {
           const [row] = await campaigns.moveMessages(trx, workspaceId, [o.m.id], ['sending'], 'failed', { error_code: e.code, error_message: e.message.slice(0, 1000), provider: e.provider });
           if (row) evts.push({ workspace_id: workspaceId, type: 'message.failed', subject_type: 'message', subject_id: row.id, data: messageStatusEventData(row) });
+        };
+        if (e.kind === 'permanent') {
+          await fail();
         } else if (!e.ambiguous) {
-          // Provably nothing was created: back to queued, the batch's retry sends it again.
-          await campaigns.releaseMessage(trx, workspaceId, o.m.id, e);
+          // Provably nothing was created: back to queued, the batch's retry sends it again, unless the carrier has
+          // refused it too often (domain/retries.ts: carrier verdicts fail a recipient, crashes never do).
+          const transient = e.kind === 'transient';
+          if (transient && exhausted(o.m.transient_failures + 1)) await fail();
+          else await messages.release(workspaceId, o.m.id, { code: e.code, message: e.message, transient }, trx);
+        } else if (e.kind === 'transient') {
+          // Ambiguous: stays `sending`, reconciled by the batch's retry (which gives up once exhausted); counted now.
+          await messages.countTransientFailure(workspaceId, o.m.id, trx);
         }
       }
       await events.record(evts, trx);

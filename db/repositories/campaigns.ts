@@ -208,10 +208,6 @@ export function campaignsRepo(db: Knex) {
       return inserted;
     },
 
-    /** sending → queued after an error that provably created nothing at the carrier: the batch's retry sends it again. */
-    releaseMessage: (trx: Knex, workspaceId: string, id: string, error: { code: string; message: string }) =>
-      trx('messages').where({ workspace_id: workspaceId, id, status: 'sending' }).update({ status: 'queued', error_code: error.code, error_message: error.message.slice(0, 1000), updated_at: trx.fn.now() }),
-
     /** Compare-and-set: the run starts (running, started_at) once; undefined when it had started or ended already. */
     markStarted: async (trx: Knex, workspaceId: string, id: string): Promise<CampaignRow | undefined> =>
       (

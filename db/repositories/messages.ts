@@ -104,13 +104,28 @@ export function messagesRepo(db: Knex) {
 
     /**
      * sending → queued after a carrier error that provably created nothing (not ambiguous): the next attempt may
-     * send again without reconciling. The error is kept on the row until the message is sent.
+     * send again without reconciling. The error is kept on the row until the message is sent. A transient error
+     * (not a rate limit) counts as a transient failure. Answers the failures so far, or undefined when the row was
+     * not `sending`.
      */
-    async release(workspaceId: string, id: string, error: { code: string; message: string }, trx: Knex = db): Promise<boolean> {
-      const n = await trx('messages')
+    async release(workspaceId: string, id: string, error: { code: string; message: string; transient: boolean }, trx: Knex = db): Promise<number | undefined> {
+      const [row] = await trx('messages')
         .where({ workspace_id: workspaceId, id, status: 'sending' })
-        .update({ status: 'queued', error_code: error.code, error_message: error.message, updated_at: trx.fn.now() });
-      return n === 1;
+        .update({
+          status: 'queued',
+          error_code: error.code,
+          error_message: error.message.slice(0, 1000),
+          transient_failures: error.transient ? trx.raw('transient_failures + 1') : trx.raw('transient_failures'),
+          updated_at: trx.fn.now(),
+        })
+        .returning('transient_failures');
+      return row?.transient_failures;
+    },
+
+    /** One more transient failure of a message still `sending` (an ambiguous send the carrier had no record of). */
+    async countTransientFailure(workspaceId: string, id: string, trx: Knex = db): Promise<number | undefined> {
+      const [row] = await trx('messages').where({ workspace_id: workspaceId, id, status: 'sending' }).increment('transient_failures', 1).returning('transient_failures');
+      return row?.transient_failures;
     },
 
     /** sending → sent with the provider's id (compare-and-set; undefined when the row was not `sending`). */

@@ -25,7 +25,9 @@ export const presets = {
    * One carrier request (plus its database writes). The heartbeat timeout, not the start-to-close timeout, is what
    * notices a dead worker: the activity heartbeats while the request is outstanding, so a killed worker's attempt
    * is retried elsewhere within seconds. Permanent carrier errors are non-retryable (carriers/failure.ts);
-   * transient ones back off; rate-limited ones wait for the provider's Retry-After (nextRetryDelay).
+   * transient ones back off; rate-limited ones wait for the provider's Retry-After (nextRetryDelay). Attempts are
+   * unlimited: a crash or a timeout must never fail a message; the activity itself gives up once the carrier has
+   * refused it too often (domain/retries.ts, counted on the message).
    */
   carrierCall: {
     startToCloseTimeout: '1 minute',
@@ -34,19 +36,21 @@ export const presets = {
       initialInterval: '1 second',
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
-      maximumAttempts: 12,
       nonRetryableErrorTypes: ['CarrierPermanentError'],
     },
   },
   /**
    * One campaign batch: a few seconds of paced sends for up to a thousand recipients. Heartbeats while it runs, so
    * a dead worker's batch is retried elsewhere within seconds; the retry takes back the same recipients and
-   * reconciles what was in flight (activities/campaigns.ts). Transient carrier errors back off and retry the batch.
+   * reconciles what was in flight (activities/campaigns/). Transient carrier errors back off and retry the batch.
+   * Attempts are unlimited, so worker crashes never fail recipients: only carrier verdicts do, counted per message
+   * (domain/retries.ts). Retries wait at most 10 s: a batch taken over after a crash should resume promptly, and a
+   * retried batch only re-reads its own recipients.
    */
   campaignBatch: {
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: ['CampaignNotFound'] },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['CampaignNotFound'] },
   },
   /**
    * One webhook attempt made by a delivery workflow (a retry, or a first attempt the dispatcher's sweep handed over):
