@@ -15,6 +15,8 @@ export const apiConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: envBoolean.default(false),
   EXPORT_DIR: z.string().default('.data/exports'),
+  /** The largest contact import file accepted (bytes; 413 beyond it). Uploads are spooled to EXPORT_DIR/uploads, which the worker reads. */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
   /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from DATABASE_URL (lib/simulator-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
   /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from DATABASE_URL, as the worker derives it. */

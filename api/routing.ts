@@ -30,6 +30,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A multipart/form-data upload, for the OpenAPI document: the file's field and the other form fields (the handler reads them). */
+  upload?: { file: string; fields: z.ZodObject };
   status?: number;
   response?: z.ZodType;
   /** Extra documented statuses besides the standard errors. */

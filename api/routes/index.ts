@@ -2,6 +2,7 @@ import type { RouteDeps } from '../context';
 import type { RouteSpec } from '../routing';
 import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
+import { seaxImportRoutes } from './seax/imports';
 import { seaxJobRoutes } from './seax/jobs';
 import { seaxKeywordRoutes } from './seax/keywords';
 import { seaxKeyRoutes } from './seax/keys';
@@ -19,6 +20,7 @@ import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyConversationRoutes } from './zagely/conversations';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
+import { zagelyImportRoutes } from './zagely/imports';
 import { zagelyKeyRoutes } from './zagely/keys';
 import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
@@ -35,6 +37,7 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
   return [
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),
+    ...seaxImportRoutes(deps),
     ...seaxPhoneRoutes(deps),
     ...seaxKeywordRoutes(deps),
     ...seaxContactRoutes(deps),
@@ -45,6 +48,7 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
     ...seaxNotifyRoutes(deps),
     ...seaxNotifyExportRoutes(deps),
     ...zagelyExportRoutes(deps),
+    ...zagelyImportRoutes(deps),
     ...zagelyContactRoutes(deps),
     ...zagelyGroupRoutes(deps),
     ...zagelyKeyRoutes(deps),
