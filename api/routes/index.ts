@@ -4,6 +4,7 @@ import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
 import { seaxImportRoutes } from './seax/imports';
 import { seaxJobRoutes } from './seax/jobs';
+import { seaxLogExportRoutes } from './seax/log-exports';
 import { seaxKeywordRoutes } from './seax/keywords';
 import { seaxKeyRoutes } from './seax/keys';
 import { seaxLabelRoutes } from './seax/labels';
@@ -21,6 +22,7 @@ import { zagelyConversationRoutes } from './zagely/conversations';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
 import { zagelyImportRoutes } from './zagely/imports';
+import { zagelyLogExportRoutes } from './zagely/log-exports';
 import { zagelyKeyRoutes } from './zagely/keys';
 import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
@@ -38,6 +40,7 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),
     ...seaxImportRoutes(deps),
+    ...seaxLogExportRoutes(deps),
     ...seaxPhoneRoutes(deps),
     ...seaxKeywordRoutes(deps),
     ...seaxContactRoutes(deps),
@@ -49,6 +52,7 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
     ...seaxNotifyExportRoutes(deps),
     ...zagelyExportRoutes(deps),
     ...zagelyImportRoutes(deps),
+    ...zagelyLogExportRoutes(deps),
     ...zagelyContactRoutes(deps),
     ...zagelyGroupRoutes(deps),
     ...zagelyKeyRoutes(deps),
