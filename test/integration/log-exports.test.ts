@@ -115,6 +115,6 @@ describe('message history export', () => {
 
     expectSeaxFieldError(await h.http.post(`/api/v1/workspace/${ws.id}/messages/export`).set(ws.seax).send({ start_date: '2026-02-01T00:00:00Z', end_date: '2026-01-01T00:00:00Z' }), 'end_date');
     expectFieldError(await h.http.post('/api/v1/messages/export').set(ws.zagely).send({ status: 'lost' }), 'status.0');
-    expectFieldError(await h.http.post('/api/v1/messages/export').set(ws.zagely).send({ colour: 'red' }), 'colour');
+    expect(expectFieldError(await h.http.post('/api/v1/messages/export').set(ws.zagely).send({ colour: 'red' }), 'body')[0]).toMatch(/colour/);
   });
 });
