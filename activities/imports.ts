@@ -44,13 +44,20 @@ export function createImportActivities({ db, exportDir, importChunkRows = 5000 }
       let canceled = job.cancel_requested_at !== null;
       const beat = setInterval(() => ctx.heartbeat({ rows: rowsCounted(totals) }), HEARTBEAT_MS);
       try {
+        // One chunk is written while the next is read and parsed; chunks still commit one after the other.
+        let writing: Promise<void> = Promise.resolve();
         const apply = async (chunk: TableRow[]) => {
+          const prepared = writer.prepare(current, chunk);
+          await writing;
+          if (canceled) return;
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('activity canceled');
-          const done = await writer.applyChunk(current, chunk, totals);
-          totals = done.totals;
-          current = done.job;
-          canceled = done.cancelRequested;
-          ctx.heartbeat({ rows: rowsCounted(totals) });
+          writing = writer.apply(current, prepared, totals).then((done) => {
+            totals = done.totals;
+            current = done.job;
+            canceled = done.cancelRequested;
+            ctx.heartbeat({ rows: rowsCounted(totals) });
+          });
+          writing.catch(() => undefined); // awaited before the next chunk or at the end
         };
         let seen = -1; // the header is row 0
         let chunk: TableRow[] = [];
@@ -66,6 +73,7 @@ export function createImportActivities({ db, exportDir, importChunkRows = 5000 }
             }
           }
           if (!canceled && chunk.length) await apply(chunk);
+          await writing;
         }
         await writer.finish(current, totals, canceled);
       } catch (err) {

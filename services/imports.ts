@@ -208,6 +208,12 @@ const fieldsOf = (c: ContactRow): ImportedFields => ({
 /** Another attempt of the same import got to this chunk first, or a contact appeared meanwhile: retry from the job row. */
 export class ImportChunkConflict extends Error {}
 
+/** A chunk's rows as read: the contacts they describe and the rows that failed. */
+export interface PreparedChunk {
+  candidates: ContactCandidate[];
+  failures: ImportRowFailureRow[];
+}
+
 /** What a chunk did: the job's totals after it and whether the client asked to stop. */
 export interface ChunkResult {
   totals: ImportTotals;
@@ -227,21 +233,25 @@ export function contactImportWriter(db: Knex) {
   const jobsR = jobsRepo(db);
 
   return {
-    async applyChunk(job: JobRow, rows: TableRow[], before: ImportTotals): Promise<ChunkResult> {
+    /** Read a chunk's rows (no I/O): the contacts they describe and the rows that fail, with why. */
+    prepare(job: JobRow, rows: TableRow[]): PreparedChunk {
       const p = job.params as unknown as ImportParams;
       const mapped = mapHeader(p.header);
       if (!mapped.ok) throw new Error(mapped.problem);
-      const ws = job.workspace_id;
       const failures: ImportRowFailureRow[] = [];
       const candidates: ContactCandidate[] = [];
-      const cellsOf = new Map<number, string[]>();
       for (const r of rows) {
         const parsed = parseRow(mapped.map, r.row, r.cells, p.phone_country);
         if (parsed.ok) candidates.push(parsed.candidate);
-        else failures.push({ job_id: job.id, workspace_id: ws, row_number: r.row, reason: parsed.reason, message: parsed.message, cells: r.cells });
-        cellsOf.set(r.row, r.cells);
+        else failures.push({ job_id: job.id, workspace_id: job.workspace_id, row_number: r.row, reason: parsed.reason, message: parsed.message, cells: r.cells });
       }
+      return { candidates, failures };
+    },
 
+    /** Apply a prepared chunk in one transaction, after the rows counted in `before`. */
+    async apply(job: JobRow, { candidates, failures }: PreparedChunk, before: ImportTotals): Promise<ChunkResult> {
+      const p = job.params as unknown as ImportParams;
+      const ws = job.workspace_id;
       return db.transaction(async (trx) => {
         const phones = [...new Set(candidates.flatMap((c) => (c.phone ? [c.phone] : [])))];
         const whatsappOnly = [...new Set(candidates.flatMap((c) => (!c.phone && c.whatsapp_phone ? [c.whatsapp_phone] : [])))];
@@ -262,8 +272,9 @@ export function contactImportWriter(db: Knex) {
         // New contacts, with ids minted here; a number taken meanwhile by someone else means: start the chunk again.
         const fresh = plan.contacts.filter((c) => !c.id).map((c) => ({ ...c.fields, id: randomUUID() }));
         const inserted = await repo.insert(trx, ws, job.id, fresh);
-        if (inserted.length !== fresh.length) throw new ImportChunkConflict('a contact with one of the chunk’s numbers was created meanwhile');
-        const insertedById = new Map(inserted.map((c) => [c.id, c]));
+        if (inserted !== fresh.length) throw new ImportChunkConflict('a contact with one of the chunk’s numbers was created meanwhile');
+        const at = new Date();
+        const insertedById = new Map(fresh.map((f): [string, ContactRow] => [f.id, { ...f, workspace_id: ws, blocked: false, opted_out_at: null, created_at: at, updated_at: at }]));
         let k = 0;
         const contactIdOf = plan.contacts.map((c) => c.id ?? fresh[k++].id);
 

@@ -28,22 +28,21 @@ export function contactImportsRepo(db: Knex) {
         : Promise.resolve([]),
 
     /**
-     * Insert new contacts with the ids given (minted by the caller, so each row's contact is known without relying on
-     * RETURNING order). A phone taken meanwhile by a concurrent writer is not inserted: answers the ids inserted.
+     * Insert new contacts with the ids given (minted by the caller, so each row's contact is known without reading
+     * the rows back). A phone taken meanwhile by a concurrent writer is not inserted: answers how many were.
      */
-    async insert(trx: Knex, workspaceId: string, jobId: string, rows: (ImportedFields & { id: string })[]): Promise<ContactRow[]> {
-      if (!rows.length) return [];
+    async insert(trx: Knex, workspaceId: string, jobId: string, rows: (ImportedFields & { id: string })[]): Promise<number> {
+      if (!rows.length) return 0;
       const col = <K extends keyof (ImportedFields & { id: string })>(k: K) => rows.map((r) => r[k]);
-      const { rows: inserted } = await trx.raw(
+      const inserted: { rowCount: number | null } = await trx.raw(
         `INSERT INTO contacts (id, workspace_id, import_job_id, name, phone, whatsapp_phone, email, note, timezone, custom_fields)
          SELECT u.id, ?, ?, u.name, u.phone, u.whatsapp_phone, u.email, u.note, u.timezone, u.custom_fields::jsonb
            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
                 AS u(id, name, phone, whatsapp_phone, email, note, timezone, custom_fields)
-         ON CONFLICT (workspace_id, phone) WHERE phone IS NOT NULL DO NOTHING
-         RETURNING *`,
+         ON CONFLICT (workspace_id, phone) WHERE phone IS NOT NULL DO NOTHING`,
         [workspaceId, jobId, col('id'), col('name'), col('phone'), col('whatsapp_phone'), col('email'), col('note'), col('timezone'), rows.map((r) => JSON.stringify(r.custom_fields))] as unknown as Knex.Value[],
       );
-      return inserted as ContactRow[];
+      return inserted.rowCount ?? 0;
     },
 
     /** Write new field values over existing contacts (only rows that really change are passed). */
