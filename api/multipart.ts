@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Ctx } from './context';
 import { ApiError } from './errors';
 import { invalid } from '../services/errors';
-import { normalizeQuery } from './routing';
+import type { z } from 'zod';
+import { normalizeQuery, parseWith } from './routing';
 
 /** A multipart upload spooled to disk: the file (never held in memory) and the form's other fields. */
 export interface SpooledUpload {
@@ -30,7 +31,7 @@ const tooLarge = (maxBytes: number) =>
  * way, the partial file removed); the rest of an oversized body is drained so the client reads the answer.
  */
 export function uploadReader(opts: { dir: string; maxBytes: number }) {
-  return async (ctx: Ctx, fileField: string): Promise<SpooledUpload> => {
+  const read = async (ctx: Ctx, fileField: string): Promise<SpooledUpload> => {
     if (!ctx.is('multipart/form-data')) {
       throw new ApiError(415, 'unsupported_media_type', `Send the file as multipart/form-data, in a field named ${fileField}.`);
     }
@@ -90,5 +91,15 @@ export function uploadReader(opts: { dir: string; maxBytes: number }) {
       throw tooLarge(opts.maxBytes);
     }
     return { path: target, fileName: file.fileName, size: file.size, fields: normalizeQuery(raw) };
+  };
+  /** The upload and its form fields parsed with `schema` (422 naming the field, the spooled file removed). */
+  return async <F>(ctx: Ctx, fileField: string, schema: z.ZodType<F>): Promise<{ file: SpooledUpload; fields: F }> => {
+    const file = await read(ctx, fileField);
+    try {
+      return { file, fields: parseWith(schema, file.fields, 'body') };
+    } catch (err) {
+      fs.rmSync(file.path, { force: true });
+      throw err;
+    }
   };
 }

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RouteDeps } from '../../context';
 import { principalOf, workspaceFromPath } from '../../middleware/auth';
 import { uploadReader } from '../../multipart';
-import { parseWith, route, uuid } from '../../routing';
+import { route, uuid } from '../../routing';
 import { duplicateStrategy, labelRefs, phoneCountry } from '../../schemas/imports';
 import { workspaceParams, workspaceId } from '../../schemas/seax/common';
 import { seaxJobView } from './jobs';
@@ -39,14 +38,7 @@ export function seaxImportRoutes({ services, config }: RouteDeps) {
       handler: async (ctx, { query }) => {
         const ws = workspaceFromPath(ctx);
         const p = principalOf(ctx);
-        const file = await upload(ctx, 'file');
-        let fields: z.output<typeof importFields>;
-        try {
-          fields = parseWith(importFields, file.fields, 'body');
-        } catch (err) {
-          fs.rmSync(file.path, { force: true });
-          throw err;
-        }
+        const { file, fields } = await upload(ctx, 'file', importFields);
         const job = await imports.start(
           ws,
           { upload: file, duplicateStrategy: query.duplicate_strategy, phoneCountry: query.phone_country ?? p.defaultCountry, labelRefs: fields.label_ids, actor: p.keyId },

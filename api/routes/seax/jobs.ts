@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import type { JobRow } from '../../../db/rows';
 import { seaxJob } from '../../../services/jobs';
-import type { RouteDeps } from '../../context';
+import type { Ctx, RouteDeps } from '../../context';
 import { assertAbility, workspaceFromPath, type Ability } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
 
@@ -10,6 +10,14 @@ const jobParams = z.object({ workspace_id: z.string(), job_id: uuid });
 
 /** Who may download each kind of export: the ability that reads what it holds. */
 export const EXPORT_ABILITY: Record<string, Ability> = { export_contacts: 'contacts.read', export_campaign_logs: 'campaigns.read', export_messages: 'messages.read' };
+
+/** Answer a finished export's file as a CSV download, once the key is seen to have the ability that reads it. */
+export function serveExport(ctx: Ctx, { job, path }: { job: JobRow; path: string }): void {
+  assertAbility(ctx, EXPORT_ABILITY[job.type]);
+  ctx.type = 'text/csv; charset=utf-8';
+  ctx.attachment(`${job.type.replace('export_', '')}-${job.id}.csv`);
+  ctx.body = fs.createReadStream(path);
+}
 
 /** The SeaX job shape with where to fetch its files (extensions): an export's download, an import's failed rows. */
 export function seaxJobView(job: JobRow) {
@@ -41,13 +49,7 @@ export function seaxJobRoutes({ services }: RouteDeps) {
       description: 'Needs the ability that reads what the export holds: contacts.read, campaigns.read or messages.read.',
       params: jobParams,
       errors: [409, 410],
-      handler: async (ctx, { params }) => {
-        const { job, path: file } = await jobs.exportFile(workspaceFromPath(ctx), params.job_id);
-        assertAbility(ctx, EXPORT_ABILITY[job.type]);
-        ctx.type = 'text/csv; charset=utf-8';
-        ctx.attachment(`${job.type.replace('export_', '')}-${job.id}.csv`);
-        ctx.body = fs.createReadStream(file);
-      },
+      handler: async (ctx, { params }) => serveExport(ctx, await jobs.exportFile(workspaceFromPath(ctx), params.job_id)),
     }),
   ];
 }

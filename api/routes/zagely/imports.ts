@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RouteDeps } from '../../context';
-import { assertAbility, principalOf } from '../../middleware/auth';
+import { principalOf } from '../../middleware/auth';
 import { uploadReader } from '../../multipart';
-import { parseWith, route, uuid } from '../../routing';
+import { route, uuid } from '../../routing';
 import { duplicateStrategy, phoneCountry, tagNames } from '../../schemas/imports';
-import { EXPORT_ABILITY } from '../seax/jobs';
+import { serveExport } from '../seax/jobs';
 import { zagelyJob } from './views';
 
 const jobParams = z.object({ job: uuid });
@@ -37,14 +36,7 @@ export function zagelyImportRoutes({ services, config }: RouteDeps) {
       errors: [503],
       handler: async (ctx) => {
         const p = principalOf(ctx);
-        const file = await upload(ctx, 'file');
-        let fields: z.output<typeof importFields>;
-        try {
-          fields = parseWith(importFields, file.fields, 'body');
-        } catch (err) {
-          fs.rmSync(file.path, { force: true });
-          throw err;
-        }
+        const { file, fields } = await upload(ctx, 'file', importFields);
         const job = await imports.start(
           p.workspaceId,
           { upload: file, duplicateStrategy: fields.duplicate_strategy, phoneCountry: fields.phone_country ?? p.defaultCountry, tagNames: fields.tags, groupId: fields.group_id, actor: p.keyId },
@@ -89,13 +81,7 @@ export function zagelyImportRoutes({ services, config }: RouteDeps) {
       description: 'Needs the ability that reads what the export holds: contacts.read, campaigns.read or messages.read.',
       params: jobParams,
       errors: [409, 410],
-      handler: async (ctx, { params }) => {
-        const { job, path: file } = await jobs.exportFile(principalOf(ctx).workspaceId, params.job);
-        assertAbility(ctx, EXPORT_ABILITY[job.type]);
-        ctx.type = 'text/csv; charset=utf-8';
-        ctx.attachment(`${job.type.replace('export_', '')}-${job.id}.csv`);
-        ctx.body = fs.createReadStream(file);
-      },
+      handler: async (ctx, { params }) => serveExport(ctx, await jobs.exportFile(principalOf(ctx).workspaceId, params.job)),
     }),
   ];
 }
