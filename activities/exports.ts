@@ -1,18 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { stringify } from 'csv-stringify';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { jobsRepo } from '../db/repositories/jobs';
 import { contactExportRows } from '../db/repositories/contact-export';
 import type { Knex } from 'knex';
-import { escapeFormula } from '../lib/csv';
+import { writeCsvFile } from '../lib/csv';
 import type { Activities } from '../workflows/shared/activities';
 
-const cell = (value: unknown): string =>
-  value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : escapeFormula(String(value));
-
-export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'whatsapp_phone', 'email', 'note', 'labels', 'blocked', 'opted_out_at', 'custom_fields', 'created_at'];
+export const EXPORT_COLUMNS = ['id', 'name', 'phone', 'whatsapp_phone', 'email', 'note', 'labels', 'blocked', 'opted_out_at', 'custom_fields', 'timezone', 'created_at'];
 
 /** Contact exports: stream matching contacts into a CSV file under the export directory. */
 export function createExportActivities({ db, exportDir }: { db: Knex; exportDir: string }): Pick<Activities, 'runContactExport' | 'failJob'> {
@@ -26,20 +21,9 @@ export function createExportActivities({ db, exportDir }: { db: Knex; exportDir:
       const dir = path.join(exportDir, workspaceId);
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${jobId}.csv`);
-      const tmp = `${file}.partial`;
-      let rows = 0;
-      const csv = stringify({ header: true, columns: EXPORT_COLUMNS });
-      const source = contactExportRows(db, workspaceId, job.params);
-      const writing = pipeline(csv, fs.createWriteStream(tmp));
-      for await (const row of source) {
-        rows += 1;
-        const ok = csv.write(EXPORT_COLUMNS.map((c) => cell(row[c])));
-        if (!ok) await new Promise((r) => csv.once('drain', r));
-        if (rows % 1000 === 0) Context.current().heartbeat(rows);
-      }
-      csv.end();
-      await writing;
-      fs.renameSync(tmp, file);
+      const rows = await writeCsvFile(file, EXPORT_COLUMNS, contactExportRows(db, workspaceId, job.params), (n) => {
+        if (n % 1000 === 0) Context.current().heartbeat(n);
+      });
       await jobs.update(workspaceId, jobId, {
         status: 'finished',
         progress: 100,

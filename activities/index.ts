@@ -4,6 +4,8 @@ import type { Logger } from '../lib/logger';
 import type { Activities } from '../workflows/shared/activities';
 import { createCampaignActivities } from './campaigns';
 import { createExportActivities } from './exports';
+import { createImportActivities } from './imports';
+import { createLogExportActivities } from './log-exports';
 import { createMessagingActivities } from './messaging';
 import { createWebhookExportActivities, type WebhookExportDeps } from './webhook-exports';
 import { createWebhookActivities, type WebhookDeps } from './webhooks';
@@ -22,6 +24,8 @@ export interface ActivityDeps {
   webhooks?: WebhookDeps['webhooks'];
   /** SeaX log export e-mail settings (activities/webhook-exports.ts). */
   logExports?: WebhookExportDeps['logExports'];
+  /** Rows per contact-import chunk (one transaction each). */
+  importChunkRows?: number;
 }
 
 /** Every activity of the contract (workflows/shared/activities.ts), grouped by side effect. */
@@ -29,6 +33,8 @@ export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCampaignActivities(deps),
     ...createExportActivities(deps),
+    ...createImportActivities(deps),
+    ...createLogExportActivities(deps),
     ...createMessagingActivities(deps),
     ...createWebhookActivities(deps),
     ...createWebhookExportActivities(deps),

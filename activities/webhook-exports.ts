@@ -1,19 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { stringify } from 'csv-stringify';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { jobsRepo } from '../db/repositories/jobs';
 import { webhookLogsQuery } from '../db/repositories/webhook-logs';
 import { signExportLink } from '../lib/export-link';
 import { toActivityFailure } from '../carriers/failure';
 import { SmtpCarrier, type SmtpConfig } from '../carriers/smtp/adapter';
 import type { Knex } from 'knex';
-import { escapeFormula } from '../lib/csv';
+import { writeCsvFile } from '../lib/csv';
 import type { LogExportLang, WebhookLogExportParams } from '../services/webhook-log-exports';
 import type { Activities } from '../workflows/shared/activities';
-import type { WebhookLogRow } from '../db/rows';
+import type { JobRow, WebhookLogRow } from '../db/rows';
 
 export interface WebhookExportDeps {
   db: Knex;
@@ -52,20 +50,26 @@ export const WEBHOOK_LOG_EXPORT_COLUMNS = [
   'status_code', 'attempt', 'error', 'response_body', 'occurred_at', 'payload',
 ] as const;
 
-const cell = (value: unknown): string =>
-  value === null || value === undefined
-    ? ''
-    : value instanceof Date
-      ? value.toISOString()
-      : escapeFormula(typeof value === 'object' ? JSON.stringify(value) : String(value));
-
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The link e-mail in the requested language (SeaX offers English and Traditional Chinese). */
-export function logExportEmail(lang: LogExportLang, d: { link: string; rows: number; start?: string; end?: string; expiresAt: Date }) {
+export function logExportEmail(lang: LogExportLang, d: { link: string; rows: number; start?: string; end?: string; expiresAt: Date; what?: { en: string; zh: string } }) {
   const expires = d.expiresAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const lines =
-    lang === 'zh-TW'
+  const lines = d.what
+    ? lang === 'zh-TW'
+      ? {
+          subject: `您的${d.what.zh}匯出檔已準備就緒`,
+          intro: `您要求匯出的${d.what.zh}（共 ${d.rows} 筆）已準備就緒。請點選以下連結下載 CSV 檔案：`,
+          expiry: `此連結將於 ${expires} 失效。`,
+          ignore: '若您並未提出此要求，請忽略此郵件。',
+        }
+      : {
+          subject: `Your ${d.what.en} export is ready`,
+          intro: `The ${d.what.en} you asked for (${d.rows} ${d.rows === 1 ? 'row' : 'rows'}) is ready. Download the CSV file here:`,
+          expiry: `The link works until ${expires}.`,
+          ignore: 'If you did not ask for this export, ignore this e-mail.',
+        }
+    : lang === 'zh-TW'
       ? {
           subject: '您的 Webhook 傳送紀錄匯出檔已準備就緒',
           intro: `您要求匯出的 Webhook 傳送紀錄（${d.start ?? '最早的紀錄'} 至 ${d.end ?? '現在'}，共 ${d.rows} 筆）已準備就緒。請點選以下連結下載 CSV 檔案：`,
@@ -85,10 +89,48 @@ export function logExportEmail(lang: LogExportLang, d: { link: string; rows: num
   };
 }
 
+/**
+ * E-mails a finished export's signed download link once. The sent e-mail is recorded on the job and checked first,
+ * so a retried activity does not send again; the Message-ID is derived from `key` (the job), so the one duplicate
+ * this cannot rule out (the relay accepted, then the worker died before recording) carries the same id and receivers
+ * can collapse it. Finishes the job.
+ */
+export function exportLinkMailer({ db, clock, logExports }: WebhookExportDeps) {
+  const jobs = jobsRepo(db);
+  const now = () => clock?.() ?? new Date();
+  return async (job: JobRow, to: string, key: string, compose: (link: string, rows: number, expiresAt: Date) => { subject: string; text: string; html: string }): Promise<{ sent: boolean }> => {
+    const { workspace_id: workspaceId, id: jobId } = job;
+    const result = job.result ?? {};
+    if (result.email) return { sent: false };
+    if (typeof result.file !== 'string') throw ApplicationFailure.nonRetryable('the export file was not written');
+    if (!logExports?.smtp) throw ApplicationFailure.nonRetryable('No SMTP relay is configured (SMTP_URL): the export link cannot be e-mailed.');
+    if (!logExports.publicUrl) throw ApplicationFailure.nonRetryable('PUBLIC_URL is not set: the export link cannot be built.');
+    const expiresAt = new Date(now().getTime() + logExports.linkTtlSeconds * 1000);
+    const token = signExportLink(logExports.linkSecret, { workspaceId, jobId, expiresAt });
+    const link = `${logExports.publicUrl.replace(/\/+$/, '')}/notify-api/v1/exports/${token}`;
+    const mail = compose(link, Number(result.rows ?? 0), expiresAt);
+    const smtp = new SmtpCarrier(logExports.smtp);
+    let messageId: string;
+    try {
+      messageId = (await smtp.sendEmail({ from: logExports.from, to, ...mail, idempotencyKey: key })).providerMessageId;
+    } catch (err) {
+      throw toActivityFailure(err);
+    } finally {
+      await smtp.close();
+    }
+    await jobs.update(workspaceId, jobId, {
+      status: 'finished',
+      progress: 100,
+      result: { ...result, email: { to, message_id: messageId, sent_at: now().toISOString(), link_expires_at: expiresAt.toISOString() } },
+    });
+    return { sent: true };
+  };
+}
+
 /** SeaX webhook log exports: the workspace's delivery logs as a CSV file, then an e-mail with a signed link to it. */
 export function createWebhookExportActivities({ db, exportDir, clock, logExports }: WebhookExportDeps): Pick<Activities, 'runWebhookLogExport' | 'emailWebhookLogExport'> {
   const jobs = jobsRepo(db);
-  const now = () => clock?.() ?? new Date();
+  const mailLink = exportLinkMailer({ db, exportDir, clock, logExports });
   const mustGet = async (workspaceId: string, jobId: string) => {
     const job = await jobs.get(workspaceId, jobId);
     if (!job) throw ApplicationFailure.nonRetryable(`job ${jobId} not found in workspace ${workspaceId}`);
@@ -107,24 +149,15 @@ export function createWebhookExportActivities({ db, exportDir, clock, logExports
       const dir = path.join(exportDir, workspaceId);
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `webhook-logs-${jobId}.csv`);
-      const tmp = `${file}.partial`;
-      const csv = stringify({ header: true, columns: [...WEBHOOK_LOG_EXPORT_COLUMNS] });
-      const writing = pipeline(csv, fs.createWriteStream(tmp));
       const source = webhookLogsQuery(db, workspaceId, {
         startDate: params.start_date ? new Date(params.start_date) : undefined,
         endDate: params.end_date ? new Date(params.end_date) : undefined,
       })
         .orderBy([{ column: 'a.created_at' }, { column: 'a.id' }])
         .stream() as unknown as AsyncIterable<WebhookLogRow>;
-      let rows = 0;
-      for await (const row of source) {
-        rows += 1;
-        if (!csv.write(WEBHOOK_LOG_EXPORT_COLUMNS.map((c) => cell(row[c])))) await new Promise((r) => csv.once('drain', r));
-        if (rows % 1000 === 0) Context.current().heartbeat(rows);
-      }
-      csv.end();
-      await writing;
-      fs.renameSync(tmp, file);
+      const rows = await writeCsvFile(file, WEBHOOK_LOG_EXPORT_COLUMNS, source as unknown as AsyncIterable<Record<string, unknown>>, (n) => {
+        if (n % 1000 === 0) Context.current().heartbeat(n);
+      });
       // Merged, so a retry after the e-mail went out keeps its record (the e-mail step checks it).
       await jobs.update(workspaceId, jobId, {
         total_items: rows,
@@ -134,37 +167,12 @@ export function createWebhookExportActivities({ db, exportDir, clock, logExports
       return { rows };
     },
 
-    /**
-     * E-mails the signed download link once. The sent e-mail is recorded on the job and checked first, so a retried
-     * activity does not send again; the Message-ID is derived from the job, so the one duplicate this cannot rule out
-     * (the relay accepted, then the worker died before recording) carries the same id and receivers can collapse it.
-     */
+    /** E-mails the signed download link once (exportLinkMailer). */
     async emailWebhookLogExport({ workspaceId, jobId }: { workspaceId: string; jobId: string }): Promise<{ sent: boolean }> {
       const { job, params } = await mustGet(workspaceId, jobId);
-      const result = job.result ?? {};
-      if (result.email) return { sent: false };
-      if (typeof result.file !== 'string') throw ApplicationFailure.nonRetryable('the export file was not written');
-      if (!logExports?.smtp) throw ApplicationFailure.nonRetryable('No SMTP relay is configured (SMTP_URL): the export link cannot be e-mailed.');
-      if (!logExports.publicUrl) throw ApplicationFailure.nonRetryable('PUBLIC_URL is not set: the export link cannot be built.');
-      const expiresAt = new Date(now().getTime() + logExports.linkTtlSeconds * 1000);
-      const token = signExportLink(logExports.linkSecret, { workspaceId, jobId, expiresAt });
-      const link = `${logExports.publicUrl.replace(/\/+$/, '')}/notify-api/v1/exports/${token}`;
-      const mail = logExportEmail(params.lang, { link, rows: Number(result.rows ?? 0), start: params.start_date, end: params.end_date, expiresAt });
-      const smtp = new SmtpCarrier(logExports.smtp);
-      let messageId: string;
-      try {
-        messageId = (await smtp.sendEmail({ from: logExports.from, to: params.email, ...mail, idempotencyKey: `webhook-log-export-${jobId}` })).providerMessageId;
-      } catch (err) {
-        throw toActivityFailure(err);
-      } finally {
-        await smtp.close();
-      }
-      await jobs.update(workspaceId, jobId, {
-        status: 'finished',
-        progress: 100,
-        result: { ...result, email: { to: params.email, message_id: messageId, sent_at: now().toISOString(), link_expires_at: expiresAt.toISOString() } },
-      });
-      return { sent: true };
+      return mailLink(job, params.email, `webhook-log-export-${jobId}`, (link, rows, expiresAt) =>
+        logExportEmail(params.lang, { link, rows, start: params.start_date, end: params.end_date, expiresAt }),
+      );
     },
   };
 }

@@ -23,6 +23,8 @@ export const apiConfigSchema = z.object({
    * false where only real carriers belong (SIMULATOR phones are then a 422 naming source).
    */
   SIMULATOR_ENABLED: envBoolean.default(true),
+  /** The largest contact import file accepted (bytes; 413 beyond it). Uploads are spooled to EXPORT_DIR/uploads, which the worker reads. */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
   /** Signs simulator receipts (worker → /callbacks/simulator); unset: derived from CREDENTIALS_ENCRYPTION_KEY (lib/derived-secret.ts). */
   SIMULATOR_CALLBACK_SECRET: z.string().min(16).optional(),
   /** Verifies e-mailed export download links (lib/export-link.ts); unset: derived from CREDENTIALS_ENCRYPTION_KEY, as the worker derives it. */

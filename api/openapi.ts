@@ -80,8 +80,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The credentials do not allow this operation.',
   404: 'Not found.',
   409: 'Conflict with the current state (or an idempotent request still in progress).',
-  413: 'The request body is too large.',
-  415: 'The request body is not JSON.',
+  413: 'The request body (or an uploaded file) is too large.',
+  415: 'The body is not in a media type this route takes (uploads are multipart/form-data).',
   422: 'Validation failed; `details` names each offending field.',
   429: 'Rate limit or quota exceeded; see Retry-After.',
   500: 'Internal server error; quote the request_id.',
@@ -126,6 +126,7 @@ export function errorStatuses(spec: RouteSpec, access: RouteAccess): number[] {
   // Any request's query or body may carry what PostgreSQL cannot store (api/input-safety.ts): a 422 naming it.
   statuses.add(422);
   if (spec.body) statuses.add(400).add(413);
+  if (spec.upload) statuses.add(413).add(415);
   if (access === 'key') {
     statuses.add(401).add(429);
     if (spec.ability || dialectOf(spec.path) === 'seax') statuses.add(403);
@@ -191,9 +192,14 @@ function zodOperation(spec: RouteSpec, access: RouteAccess): ZodOpenApiOperation
     ...baseOperation(spec, access),
     ...(spec.params || spec.query ? { requestParams } : {}),
     ...(spec.body ? { requestBody: { required: bodyRequired(spec.body), content: { 'application/json': { schema: spec.body } } } } : {}),
+    ...(spec.upload ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadSchema(spec.upload) } } } } : {}),
     responses: { ...successResponse(spec, spec.response), ...errorResponses(spec, access) },
   };
 }
+
+/** A multipart upload's form: the file as binary beside the other fields. */
+const uploadSchema = (u: NonNullable<RouteSpec['upload']>) =>
+  u.fields.extend({ [u.file]: z.string().meta({ format: 'binary', description: 'The file (CSV or .xlsx).' }) });
 
 /** A missing body is parsed as `{}`; it is optional when the schema accepts that. */
 function bodyRequired(schema: z.ZodType): boolean {
@@ -260,6 +266,11 @@ function plainOperation(spec: RouteSpec, access: RouteAccess, components: Record
     if (rendered.note) notes.push(`request body: ${rendered.note}`);
     body = rendered.schema;
   }
+  if (spec.upload) {
+    const rendered = plainSchema(uploadSchema(spec.upload), 'input', components);
+    if (rendered.note) notes.push(`upload form: ${rendered.note}`);
+    body = rendered.schema;
+  }
   let response: JsonSchema | undefined;
   if (spec.response) {
     const rendered = plainSchema(spec.response, 'output', components);
@@ -270,6 +281,7 @@ function plainOperation(spec: RouteSpec, access: RouteAccess, components: Record
     ...baseOperation(spec, access),
     ...(parameters.length ? { parameters } : {}),
     ...(body && spec.body ? { requestBody: { required: bodyRequired(spec.body), content: { 'application/json': { schema: body } } } } : {}),
+    ...(body && spec.upload ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: body } } } } : {}),
     responses: { ...successResponse(spec, response), ...errorResponses(spec, access) },
     ...(notes.length ? { 'x-schema-notes': notes } : {}),
   };

@@ -31,6 +31,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A multipart/form-data upload, for the OpenAPI document: the file's field and the other form fields (the handler reads them). */
+  upload?: { file: string; fields: z.ZodObject };
   status?: number;
   response?: z.ZodType;
   /** The success body's media type(s) when it is not JSON (CSV downloads, carriers' TwiML or text). */

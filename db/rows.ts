@@ -261,10 +261,20 @@ export interface JobRow {
   result: Record<string, unknown> | null;
   error_report: Record<string, unknown> | null;
   workflow_id: string | null;
-  /** Transient carrier failures so far (domain/retries.ts). */
-  transient_failures: number;
+  /** Set when a client asked the job to stop (imports stop after the chunk in hand). */
+  cancel_requested_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A row of an import file that could not be imported, with why. */
+export interface ImportRowFailureRow {
+  job_id: string;
+  workspace_id: string;
+  row_number: number;
+  reason: string;
+  message: string;
+  cells: string[];
 }
 
 export interface LabelRow {

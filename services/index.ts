@@ -10,9 +10,11 @@ import { contactService } from './contacts';
 import { conversationService } from './conversations';
 import { groupService } from './groups';
 import { inboundService } from './inbound';
+import { importService } from './imports';
 import { jobService } from './jobs';
 import { keyService } from './keys';
 import { labelService } from './labels';
+import { logExportService } from './log-exports';
 import { messageService } from './messages';
 import { outboundUrlGuard } from './outbound-urls';
 import { phoneService } from './phones';
@@ -68,10 +70,12 @@ export function createServices(deps: ServiceDeps) {
     contacts: contactService(db),
     conversations: conversationService(db),
     groups: groupService(db),
+    imports: importService({ db, jobs, exportDir: settings.exportDir }),
     inbound: inboundService({ db, logger, settings, messages, autoReplies }),
     jobs,
     keys: keyService(db),
     labels: labelService(db),
+    logExports: logExportService({ db, jobs }),
     messages,
     /** Refuses user-supplied URLs (media, templates) that resolve to private addresses; 422 naming each field. */
     assertPublicUrls: outboundUrlGuard(settings.outboundAllowedHosts),

@@ -8,6 +8,8 @@ import { forbidden, gone } from './errors';
 import type { JobService } from './jobs';
 
 const WEBHOOK_LOG_EXPORT_JOB = 'export_webhook_logs';
+/** Exports whose file an e-mailed link may serve. */
+const LINKED_EXPORT_JOBS = [WEBHOOK_LOG_EXPORT_JOB, 'export_campaign_logs', 'export_messages'];
 
 /** The languages of the export e-mail. */
 export type LogExportLang = 'en-US' | 'zh-TW';
@@ -40,10 +42,10 @@ export function webhookLogExportService(deps: { db: Knex; jobs: JobService; expo
       const { workspaceId, jobId } = verified.link;
       const job = await jobs.get(workspaceId, jobId);
       const file = typeof job?.result?.file === 'string' ? path.resolve(deps.exportDir, job.result.file) : undefined;
-      if (!job || job.type !== WEBHOOK_LOG_EXPORT_JOB || !file || !file.startsWith(path.resolve(deps.exportDir, workspaceId) + path.sep) || !fs.existsSync(file)) {
+      if (!job || !LINKED_EXPORT_JOBS.includes(job.type) || !file || !file.startsWith(path.resolve(deps.exportDir, workspaceId) + path.sep) || !fs.existsSync(file)) {
         throw gone('export_gone', 'The exported file is no longer available; export the logs again.');
       }
-      return { path: file, name: `webhook-logs-${jobId}.csv` };
+      return { path: file, name: job.type === WEBHOOK_LOG_EXPORT_JOB ? `webhook-logs-${jobId}.csv` : `${job.type.replace('export_', '').replace(/_/g, '-')}-${jobId}.csv` };
     },
   };
 }

@@ -17,6 +17,8 @@ import {
   type CampaignRecurrenceInput,
 } from '../workflows/campaign';
 import { contactExportWorkflow } from '../workflows/contact-export';
+import { contactImportWorkflow } from '../workflows/contact-import';
+import { logExportWorkflow } from '../workflows/log-export';
 import { cancelSignal, rescheduleSignal, sendMessageWorkflow } from '../workflows/send-message';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
@@ -160,6 +162,32 @@ export function workflowStarters(client: Client, taskQueue: string) {
 
     /** `contact-export-<job>`. Answers the workflow id. */
     contactExport: (job: JobStart) => startJob(contactExportWorkflow, workflowIds.contactExport(job.jobId), 'contact-export', `Contact export, job ${job.jobId}`, job),
+
+    /** `contact-import-<job>`, summarised with the file's name and row count. Answers the workflow id. */
+    async contactImport(job: { workspaceId: string; jobId: string; fileName: string; rows: number }): Promise<string> {
+      const workflowId = workflowIds.contactImport(job.jobId);
+      await client.workflow.start(contactImportWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ workspaceId: job.workspaceId, jobId: job.jobId }],
+        typedSearchAttributes: attributes(job.workspaceId, 'contact-import'),
+        staticSummary: `Contact import of "${job.fileName}" (${job.rows} rows), job ${job.jobId}`,
+      });
+      return workflowId;
+    },
+
+    /** `campaign-log-export-<job>` or `message-export-<job>`; `summary` names what is exported. Answers the workflow id. */
+    async logExport(job: { workspaceId: string; jobId: string; kind: 'campaign-log' | 'message'; summary: string }): Promise<string> {
+      const workflowId = workflowIds.logExport(job.kind, job.jobId);
+      await client.workflow.start(logExportWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ workspaceId: job.workspaceId, jobId: job.jobId }],
+        typedSearchAttributes: attributes(job.workspaceId, `${job.kind}-export`),
+        staticSummary: `${job.summary}, job ${job.jobId}`,
+      });
+      return workflowId;
+    },
 
     /** `webhook-log-export-<job>`. Answers the workflow id. */
     webhookLogExport: (job: JobStart) => startJob(webhookLogExportWorkflow, workflowIds.webhookLogExport(job.jobId), 'webhook-log-export', `Webhook log export, job ${job.jobId}`, job),

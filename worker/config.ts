@@ -14,6 +14,8 @@ export const workerConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('switchboard'),
   EXPORT_DIR: z.string().default('.data/exports'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(50),
+  /** Rows per contact-import chunk: one transaction each, and the granularity of progress, resume and cancel. */
+  IMPORT_CHUNK_ROWS: z.coerce.number().int().min(1).max(50_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The API's public base URL: carriers' status callbacks (`/callbacks/twilio/status`) and simulator receipts go there. */
   PUBLIC_URL: z.string().url().optional(),

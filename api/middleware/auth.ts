@@ -43,14 +43,19 @@ export type Ability = (typeof ABILITIES)[number];
 export const hasAbility = (principal: Principal, ability: Ability): boolean =>
   principal.abilities.includes('*') || principal.abilities.includes(ability);
 
+/** 403 insufficient_ability naming the missing scope, unless the request's key has it. */
+export function assertAbility(ctx: Ctx, ability: Ability): void {
+  if (!hasAbility(principalOf(ctx), ability)) {
+    throw new ApiError(403, 'insufficient_ability', 'The API key does not have the required ability.', {
+      required_ability: ability,
+    });
+  }
+}
+
 /** Route guard: 403 insufficient_ability naming the missing scope. */
 export function requireAbility(ability: Ability) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (!hasAbility(principalOf(ctx), ability)) {
-      throw new ApiError(403, 'insufficient_ability', 'The API key does not have the required ability.', {
-        required_ability: ability,
-      });
-    }
+    assertAbility(ctx, ability);
     await next();
   };
 }

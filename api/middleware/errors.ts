@@ -29,6 +29,8 @@ export function errorHandler(logger: Logger) {
       if (err.status >= 500) {
         logger.error({ err: thrown, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
       }
+      // A body nobody read (an upload refused before it was read): drain it, so the client gets to read the answer.
+      if (!ctx.req.readableEnded && ctx.req.readableFlowing !== true) ctx.req.resume();
       ctx.status = err.status;
       ctx.set(err.headers);
       ctx.body = renderError(ctx.state.dialect, err, ctx.state.requestId);

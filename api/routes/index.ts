@@ -2,7 +2,9 @@ import type { RouteDeps } from '../context';
 import type { RouteSpec } from '../routing';
 import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
+import { seaxImportRoutes } from './seax/imports';
 import { seaxJobRoutes } from './seax/jobs';
+import { seaxLogExportRoutes } from './seax/log-exports';
 import { seaxKeywordRoutes } from './seax/keywords';
 import { seaxKeyRoutes } from './seax/keys';
 import { seaxLabelRoutes } from './seax/labels';
@@ -19,6 +21,8 @@ import { zagelyContactRoutes } from './zagely/contacts';
 import { zagelyConversationRoutes } from './zagely/conversations';
 import { zagelyExportRoutes } from './zagely/exports';
 import { zagelyGroupRoutes } from './zagely/groups';
+import { zagelyImportRoutes } from './zagely/imports';
+import { zagelyLogExportRoutes } from './zagely/log-exports';
 import { zagelyKeyRoutes } from './zagely/keys';
 import { zagelyMessageRoutes } from './zagely/messages';
 import { zagelySessionRoutes } from './zagely/sessions';
@@ -42,6 +46,8 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
   return [
     ...meRoutes(deps),
     ...seaxJobRoutes(deps),
+    ...seaxImportRoutes(deps),
+    ...seaxLogExportRoutes(deps),
     ...seaxPhoneRoutes(deps),
     ...seaxKeywordRoutes(deps),
     ...seaxContactRoutes(deps),
@@ -52,6 +58,8 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
     ...seaxNotifyRoutes(deps),
     ...seaxNotifyExportRoutes(deps),
     ...zagelyExportRoutes(deps),
+    ...zagelyImportRoutes(deps),
+    ...zagelyLogExportRoutes(deps),
     ...zagelyContactRoutes(deps),
     ...zagelyGroupRoutes(deps),
     ...zagelyKeyRoutes(deps),

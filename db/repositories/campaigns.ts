@@ -42,6 +42,38 @@ const storedAudience = (a: SegmentFilter): SegmentFilter => ({
 /** What a log row's status is: the message's once the recipient was claimed, else the recipient's own. */
 const LOG_STATUS = 'COALESCE(m.status, r.status)';
 
+/** A campaign's recipients with their messages, filtered by log status (the message's, or the recipient's when unclaimed). */
+const campaignLogBase = (db: Knex, campaignId: string, f: { statuses?: string[] }) =>
+  db('campaign_recipients as r')
+    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .where('r.campaign_id', campaignId)
+    .modify((q) => {
+      if (f.statuses?.length) q.whereRaw(`${LOG_STATUS} = ANY(?::text[])`, [f.statuses]);
+    });
+
+/** The per-recipient log rows (CampaignLogRow) of a campaign, unordered and unpaged: the list route pages it, the export streams it. */
+export const campaignLogQuery = (db: Knex, campaignId: string, f: { statuses?: string[] }) =>
+  campaignLogBase(db, campaignId, f)
+    .leftJoin('contacts as c', 'c.id', 'r.contact_id')
+    .select(
+      'r.seq',
+      'r.message_id',
+      'r.contact_id',
+      'r.phone',
+      'r.phone_id',
+      'c.name as contact_name',
+      db.raw(`${LOG_STATUS} AS status`),
+      'm.id as message_row_id',
+      'm.content',
+      'm.provider_message_id',
+      'm.sent_at',
+      'm.delivered_at',
+      'm.read_at',
+      'm.failed_at',
+      'm.error_code',
+      'm.error_message',
+    );
+
 /** Campaigns, their recipients, links and sender pacers. Every query is scoped by workspace (or by a campaign id taken from a workspace-scoped row). */
 export function campaignsRepo(db: Knex) {
   return {
@@ -295,38 +327,9 @@ export function campaignsRepo(db: Knex) {
 
     /** Per-recipient log rows in audience order, filtered by status (the message's, or the recipient's when unclaimed). */
     async logs(c: CampaignRow, f: { statuses?: string[] }, p: { limit: number; offset: number }) {
-      const base = db('campaign_recipients as r')
-        .leftJoin('messages as m', 'm.id', 'r.message_id')
-        .where('r.campaign_id', c.id)
-        .modify((q) => {
-          if (f.statuses?.length) q.whereRaw(`${LOG_STATUS} = ANY(?::text[])`, [f.statuses]);
-        });
       const [rows, [{ n }]] = await Promise.all([
-        base
-          .clone()
-          .leftJoin('contacts as c', 'c.id', 'r.contact_id')
-          .select(
-            'r.seq',
-            'r.message_id',
-            'r.contact_id',
-            'r.phone',
-            'r.phone_id',
-            'c.name as contact_name',
-            db.raw(`${LOG_STATUS} AS status`),
-            'm.id as message_row_id',
-            'm.content',
-            'm.provider_message_id',
-            'm.sent_at',
-            'm.delivered_at',
-            'm.read_at',
-            'm.failed_at',
-            'm.error_code',
-            'm.error_message',
-          )
-          .orderBy('r.seq')
-          .limit(p.limit)
-          .offset(p.offset),
-        base.clone().count<{ n: string }[]>({ n: '*' }),
+        campaignLogQuery(db, c.id, f).orderBy('r.seq').limit(p.limit).offset(p.offset),
+        campaignLogBase(db, c.id, f).count<{ n: string }[]>({ n: '*' }),
       ]);
       return { rows: rows as CampaignLogRow[], total: Number(n) };
     },

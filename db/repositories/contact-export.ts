@@ -10,7 +10,7 @@ export function contactExportRows(db: Knex, workspaceId: string, params: Record<
   const segment = (params.segment ?? {}) as SegmentFilter;
   return segmentQuery(db, workspaceId, segment)
     .select(
-      'c.id', 'c.name', 'c.phone', 'c.whatsapp_phone', 'c.email', 'c.note', 'c.blocked', 'c.opted_out_at', 'c.created_at',
+      'c.id', 'c.name', 'c.phone', 'c.whatsapp_phone', 'c.email', 'c.note', 'c.blocked', 'c.opted_out_at', 'c.timezone', 'c.created_at',
       db.raw('c.custom_fields::text as custom_fields'),
       db.raw(`(SELECT string_agg(l.name, ';' ORDER BY l.name) FROM contact_labels cl JOIN labels l ON l.id = cl.label_id
                WHERE cl.contact_id = c.id AND cl.workspace_id = c.workspace_id) as labels`),

@@ -4,8 +4,19 @@ import type { EventRow } from '../rows';
 
 export type NewEvent = Pick<EventRow, 'workspace_id' | 'type' | 'data'> & Partial<Pick<EventRow, 'subject_type' | 'subject_id' | 'occurred_at'>>;
 
-async function insertWithDeliveries(trx: Knex, rows: Record<string, unknown>[]): Promise<void> {
-  const inserted: { id: string }[] = await trx('events').insert(rows).returning('id');
+type EventValues = { workspace_id: string; type: string; subject_type?: string | null; subject_id?: string | null; occurred_at?: Date | string | null; data: string };
+
+async function insertWithDeliveries(trx: Knex, rows: EventValues[]): Promise<void> {
+  // One statement over one JSON array (an import's chunk records thousands): no per-row placeholders to build and
+  // parse, and PostgreSQL's JSON parser reads it faster than array literals of JSON text.
+  const { rows: inserted } = (await trx.raw(
+    `INSERT INTO events (workspace_id, type, subject_type, subject_id, data, occurred_at)
+     SELECT (e.v->>'w')::uuid, e.v->>'t', e.v->>'st', (e.v->>'s')::uuid, e.v->'d', coalesce((e.v->>'o')::timestamptz, now())
+       FROM json_array_elements(?::json) WITH ORDINALITY AS e(v, n)
+      ORDER BY e.n
+     RETURNING id`,
+    ['[' + rows.map((r) => `{"w":${JSON.stringify(r.workspace_id)},"t":${JSON.stringify(r.type)},"st":${JSON.stringify(r.subject_type ?? null)},"s":${JSON.stringify(r.subject_id ?? null)},"o":${JSON.stringify(r.occurred_at ?? null)},"d":${r.data}}`).join(',') + ']'],
+  )) as { rows: { id: string }[] };
   // Webhook deliveries for these events, in the same transaction (one INSERT … SELECT, see webhooks.ts).
   await fanOutDeliveries(trx, inserted.map((r) => r.id));
 }

@@ -49,18 +49,23 @@ export function labelsRepo(db: Knex) {
 
     /** Labels by name, creating the missing ones; returns ids in input order. Safe under concurrency. */
     async ensureByNames(workspaceId: string, names: string[], trx: Knex = db): Promise<string[]> {
+      const byName = await labelsRepo(db).ensureNamed(workspaceId, names, trx);
+      return [...new Set(names.map((n) => n.trim().toLowerCase()))].flatMap((n) => (byName.has(n) ? [byName.get(n)!.id] : []));
+    },
+
+    /** Labels by name, creating the missing ones, keyed by lower-cased name (a system label such as DNC is found, never created). */
+    async ensureNamed(workspaceId: string, names: string[], trx: Knex = db): Promise<Map<string, Pick<LabelRow, 'id' | 'name' | 'is_system'>>> {
       const unique = [...new Map(names.map((n) => [n.trim().toLowerCase(), n.trim()])).values()].filter(Boolean);
-      if (!unique.length) return [];
+      if (!unique.length) return new Map();
       await trx.raw(
         `INSERT INTO labels (workspace_id, name) SELECT ?, n FROM unnest(?::text[]) AS n
          ON CONFLICT (workspace_id, lower(name)) DO NOTHING`,
         [workspaceId, unique],
       );
-      const rows: { id: string; lname: string }[] = await scoped(workspaceId, trx)
+      const rows: (Pick<LabelRow, 'id' | 'name' | 'is_system'> & { lname: string })[] = await scoped(workspaceId, trx)
         .whereIn(trx.raw('lower(name)') as unknown as string, unique.map((n) => n.toLowerCase()))
-        .select('id', trx.raw('lower(name) as lname'));
-      const byName = new Map(rows.map((r) => [r.lname, r.id]));
-      return unique.map((n) => byName.get(n.toLowerCase())!).filter(Boolean);
+        .select('id', 'name', 'is_system', trx.raw('lower(name) as lname'));
+      return new Map(rows.map(({ lname, ...l }) => [lname, l]));
     },
 
     async create(row: Pick<LabelRow, 'workspace_id' | 'name'> & Partial<Pick<LabelRow, 'color' | 'description'>>): Promise<LabelRow> {

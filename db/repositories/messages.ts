@@ -156,11 +156,7 @@ export function messagesRepo(db: Knex) {
         .where('m.workspace_id', workspaceId)
         .modify((q) => {
           if (filter.id) q.andWhere('m.id', filter.id);
-          if (filter.channel) q.whereIn('m.channel', filter.channel);
-          if (filter.phoneId) q.andWhere('m.phone_id', filter.phoneId);
-          if (filter.contactId) q.andWhere('m.contact_id', filter.contactId);
-          if (filter.direction) q.andWhere('m.direction', filter.direction);
-          if (filter.status) q.andWhere('m.status', filter.status);
+          applyMessageFilter(q, { ...filter, statuses: filter.status ? [filter.status] : undefined });
         });
       const [rows, [{ n }]] = await Promise.all([
         base
@@ -216,4 +212,28 @@ export function messagesRepo(db: Knex) {
       return trx.isTransaction ? apply(trx) : db.transaction(apply);
     },
   };
+}
+
+/** What the message list and the message history export filter on; absent fields set no condition. */
+export interface MessageFilter {
+  channel?: string[];
+  phoneId?: string;
+  contactId?: string;
+  direction?: string;
+  statuses?: string[];
+  /** created_at >= from and created_at <= to. */
+  from?: Date;
+  to?: Date;
+}
+
+/** The filter's conditions on `messages as m`. */
+export function applyMessageFilter(q: Knex.QueryBuilder, f: MessageFilter): Knex.QueryBuilder {
+  if (f.channel) q.whereIn('m.channel', f.channel);
+  if (f.phoneId) q.andWhere('m.phone_id', f.phoneId);
+  if (f.contactId) q.andWhere('m.contact_id', f.contactId);
+  if (f.direction) q.andWhere('m.direction', f.direction);
+  if (f.statuses?.length) q.whereIn('m.status', f.statuses);
+  if (f.from) q.andWhere('m.created_at', '>=', f.from);
+  if (f.to) q.andWhere('m.created_at', '<=', f.to);
+  return q;
 }

@@ -52,7 +52,7 @@ describe('contact export through the API, a Temporal workflow and its activity',
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = (csv.body as string).trim().split('\n');
-    expect(lines[0]).toBe('id,name,phone,whatsapp_phone,email,note,labels,blocked,opted_out_at,custom_fields,created_at');
+    expect(lines[0]).toBe('id,name,phone,whatsapp_phone,email,note,labels,blocked,opted_out_at,custom_fields,timezone,created_at');
     expect(lines).toHaveLength(3);
     expect(csv.body).toContain('Ada Lovelace,+14155550101,,,,vip,false');
     expect(csv.body).toContain(`"'=HYPERLINK(""http://evil"")"`);

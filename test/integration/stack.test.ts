@@ -15,7 +15,6 @@ import { freePort } from '../helpers/global-setup';
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const READY = /Switchboard is ready in/;
 
 interface Stack {
@@ -29,9 +28,15 @@ let env: NodeJS.ProcessEnv;
 let running: Stack | undefined;
 
 
-/** Start the stack and wait for its "ready" line. Its own process group, so a failed test can kill all of it. */
+/**
+ * Start the stack as `npm start` runs it (node with tsx's loader: no tsx CLI in between, whose signal relay exits
+ * 130 on its own when the stack answers a Ctrl-C late on a busy machine) and wait for its "ready" line. Its own
+ * process group, so a failed test can kill all of it.
+ */
 async function startStack(timeoutMs = 150_000): Promise<Stack> {
-  const child = spawn(TSX, ['stack/main.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start as string;
+  const args = start.split(/\s+/).slice(1); // "node --max-old-space-size=256 --import tsx stack/main.ts"
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

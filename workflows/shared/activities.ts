@@ -92,6 +92,18 @@ export interface Activities {
   /** Mark a job failed with the reason. */
   failJob(input: JobRef & { message: string }): Promise<void>;
 
+  /**
+   * Import a job's stored upload into contacts, chunk by chunk, resuming after the last committed chunk; stops after
+   * the chunk in hand when a cancel was requested. Removes the upload when it ends.
+   */
+  runContactImport(input: JobRef): Promise<{ rows: number; canceled: boolean }>;
+  /** Remove a failed import's upload (it will not be read again). */
+  discardImportUpload(input: JobRef): Promise<void>;
+  /** Write the CSV of a campaign log or message history export job (its params say which and the filters). */
+  runLogExport(input: JobRef): Promise<{ rows: number }>;
+  /** E-mail the signed link to a finished export when the job asked for it (once, however often it is retried). */
+  emailExportLink(input: JobRef): Promise<{ sent: boolean }>;
+
   /** The webhook dispatcher's sweep: first attempts of up to `limit` new deliveries; answers how many it claimed. */
   dispatchWebhookDeliveries(input: { limit: number }): Promise<number>;
   /** One later attempt of a delivery, for its retry workflow. */

@@ -22,6 +22,17 @@ export const presets = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   },
   /**
+   * A contact import: one attempt streams the whole file, committing chunk by chunk, and heartbeats every few seconds
+   * while it runs, so a dead worker's attempt is noticed within 15 s and the next attempt resumes after the last
+   * committed chunk (the job row is the checkpoint). Bad files are refused before the job starts; what fails here is
+   * infrastructure, retried with back-off.
+   */
+  importRun: {
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['ImportUnreadable'] },
+  },
+  /**
    * One carrier request (plus its database writes). The heartbeat timeout, not the start-to-close timeout, is what
    * notices a dead worker: the activity heartbeats while the request is outstanding, so a killed worker's attempt
    * is retried elsewhere within seconds. Permanent carrier errors are non-retryable (carriers/failure.ts);

@@ -6,6 +6,10 @@ export const workflowIds = {
   campaignSchedule: (campaignId: string) => `campaign-schedule-${campaignId}`,
   campaignRecurrence: (campaignId: string) => `campaign-recurrence-${campaignId}`,
   contactExport: (jobId: string) => `contact-export-${jobId}`,
+  /** One contact import per job. */
+  contactImport: (jobId: string) => `contact-import-${jobId}`,
+  /** A campaign log or message history export (the job id is the export's). */
+  logExport: (kind: 'campaign-log' | 'message', jobId: string) => `${kind}-export-${jobId}`,
   /** One workflow per outbound message; the message id is also the carrier idempotency key. */
   message: (messageId: string) => `message-${messageId}`,
   /** The workflow of a webhook delivery that needs retries (first attempts are made in bulk by the dispatcher); a replay runs the same id again. */

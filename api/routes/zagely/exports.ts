@@ -5,6 +5,7 @@ import { principalOf } from '../../middleware/auth';
 import { route, uuid } from '../../routing';
 import { exportStartedResponse, textBody, zagelyJobResponse } from '../../schemas/responses';
 import { zagelyContactSegment } from './contact-filter';
+import { zagelyJob } from './views';
 
 /** The list route's filters (GET /api/v1/contacts), as JSON; read by the same function (./contact-filter.ts). */
 const exportBody = z
@@ -26,19 +27,7 @@ const jobParams = z.object({ job: uuid });
 /** Zagely contact export (async, 202) and the job it creates. */
 export function zagelyExportRoutes({ services }: RouteDeps) {
   const { jobs } = services;
-  const present = (job: Awaited<ReturnType<typeof jobs.get>>) => ({
-    id: job.id,
-    type: job.type,
-    status: job.status,
-    progress: job.progress,
-    total_items: job.total_items,
-    processed_items: job.processed_items,
-    failed_items: job.failed_items,
-    error: job.error_report,
-    download_url: job.status === 'finished' && job.type === 'export_contacts' ? `/api/contacts/export/${job.id}/download` : null,
-    created_at: job.created_at.toISOString(),
-    updated_at: job.updated_at.toISOString(),
-  });
+  const present = zagelyJob;
   const start = (p: string) =>
     route({
       method: 'post',

@@ -6,7 +6,8 @@ import type { keyView } from '../../schemas/zagely/keys';
 import type { sessionView } from '../../schemas/zagely/sessions';
 import type { ContactView } from '../../../services/contacts';
 import type { GroupWithCount } from '../../../services/groups';
-import type { ApiKeyRow, ContactMessageRow, PhoneRow, WorkspaceRow } from '../../../db/rows';
+import { jobResult } from '../../../services/jobs';
+import type { ApiKeyRow, ContactMessageRow, JobRow, PhoneRow, WorkspaceRow } from '../../../db/rows';
 
 /** Rows as Zagely shows them. */
 
@@ -92,3 +93,26 @@ export const toSession = (p: PhoneRow): z.infer<typeof sessionView> => ({
   warmup_enabled: p.warmup_enabled,
   created_at: p.created_at.toISOString(),
 });
+
+/**
+ * A job (import or export) as the Zagely routes show it, with where to fetch its file: an export's download once
+ * finished, an import's failed rows once any failed.
+ */
+export function zagelyJob(job: JobRow) {
+  const downloadable = job.status === 'finished' && ['export_contacts', 'export_campaign_logs', 'export_messages'].includes(job.type);
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    progress: job.progress,
+    total_items: job.total_items,
+    processed_items: job.processed_items,
+    failed_items: job.failed_items,
+    result: jobResult(job),
+    error: job.error_report,
+    download_url: downloadable ? (job.type === 'export_contacts' ? `/api/contacts/export/${job.id}/download` : `/api/v1/jobs/${job.id}/download`) : null,
+    ...(job.type === 'import_contacts' ? { failed_rows_url: job.failed_items > 0 ? `/api/v1/jobs/${job.id}/failed-rows` : null } : {}),
+    created_at: job.created_at.toISOString(),
+    updated_at: job.updated_at.toISOString(),
+  };
+}
