@@ -189,15 +189,20 @@ export function effectiveRateLimit(
  * units × windowMs / limit. Consecutive sends are then at least that far apart, so any L + 1 sends of one unit span
  * at least W: never more than L in any window of W (the invariant above, without keeping a log), whichever
  * campaigns and workers share the sender, as long as each reservation is made under the sender's row lock.
- * A reservation that is not used (a crashed batch) only leaves a gap.
+ * A reservation that is not used (a crashed batch) only leaves a gap. The arithmetic is in whole ticks of
+ * 1/limit ms, so no rounding error can bring two sends closer than their spacing (at epoch milliseconds a double
+ * cannot hold a third of a millisecond exactly); reading `nextAtMs` back can only round it later, never earlier.
  */
 export function spacedSlots(nextAtMs: number, limit: RateLimit, nowMs: number, units: readonly number[]): { times: number[]; nextAtMs: number } {
-  const step = limit.windowMs / limit.limit;
-  let next = Math.max(nextAtMs, nowMs);
+  const L = limit.limit;
+  let ticks = Math.max(Math.ceil(nextAtMs * L - TICK_SLACK), Math.ceil(nowMs * L - TICK_SLACK));
   const times = units.map((u) => {
-    const at = Math.ceil(next - EPS) || 0; // never -0
-    next += Math.max(1, u) * step;
+    const at = Math.ceil(ticks / L) || 0; // never -0
+    ticks += Math.max(1, u) * limit.windowMs;
     return at;
   });
-  return { times, nextAtMs: next };
+  return { times, nextAtMs: ticks / L };
 }
+
+/** A tick count within this of a whole number is that number (the double holding it was rounded). */
+const TICK_SLACK = 1e-6;
