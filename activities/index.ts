@@ -3,6 +3,7 @@ import type { CarrierRegistry } from '../carriers/registry';
 import type { Logger } from '../lib/logger';
 import type { Activities } from '../workflows/shared/activities';
 import { createCampaignActivities } from './campaigns';
+import { createDialerActivities, type DialerDeps } from './dialer';
 import { createExportActivities } from './exports';
 import { createMessagingActivities } from './messaging';
 import { createWebhookExportActivities, type WebhookExportDeps } from './webhook-exports';
@@ -22,12 +23,15 @@ export interface ActivityDeps {
   webhooks?: WebhookDeps['webhooks'];
   /** SeaX log export e-mail settings (activities/webhook-exports.ts). */
   logExports?: WebhookExportDeps['logExports'];
+  /** How the dialer's activities tell its workflows about calls they find ended (injected starters). */
+  dialerSignals?: DialerDeps['dialerSignals'];
 }
 
 /** Every activity of the contract (workflows/shared/activities.ts), grouped by side effect. */
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCampaignActivities(deps),
+    ...createDialerActivities(deps),
     ...createExportActivities(deps),
     ...createMessagingActivities(deps),
     ...createWebhookActivities(deps),

@@ -26,6 +26,7 @@ export const serviceSettings = (config: ApiConfig) => ({
   whatsappAppSecret: config.WHATSAPP_APP_SECRET,
   whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN,
   outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS,
+  publicUrl: config.PUBLIC_URL,
 });
 
 /** What the routes are built from: the use cases over the API's database, Temporal client and configuration. */

@@ -6,6 +6,8 @@ export const workflowIds = {
   campaignSchedule: (campaignId: string) => `campaign-schedule-${campaignId}`,
   campaignRecurrence: (campaignId: string) => `campaign-recurrence-${campaignId}`,
   contactExport: (jobId: string) => `contact-export-${jobId}`,
+  /** One workflow per auto-dialer campaign. */
+  dialerCampaign: (campaignId: string) => `dialer-campaign-${campaignId}`,
   /** One workflow per outbound message; the message id is also the carrier idempotency key. */
   message: (messageId: string) => `message-${messageId}`,
   /** The workflow of a webhook delivery that needs retries (first attempts are made in bulk by the dispatcher); a replay runs the same id again. */
