@@ -113,7 +113,7 @@ describe('voice drop', () => {
     expect(await h.db('events').where({ type: 'call.new' }).whereIn('subject_id', campaignCalls)).toHaveLength(8);
     expect(await h.db('events').where({ type: 'call.ended' }).whereIn('subject_id', campaignCalls)).toHaveLength(8);
     const updated = await eventsOf(h.db, ws.id, 'call.updated');
-    expect(updated.some((e) => e.data.call.digits === '1' && e.data.updated_fields.includes('digits'))).toBe(true);
+    expect(updated.some((e: { data: { call: { digits: string }; updated_fields: string[] } }) => e.data.call.digits === '1' && e.data.updated_fields.includes('digits'))).toBe(true);
     // Exactly one call per attempt at the carrier.
     expect(fake.callList.filter((x) => Object.values(n).includes(x.to))).toHaveLength(8);
   }, 90_000);
