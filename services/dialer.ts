@@ -161,8 +161,6 @@ export function dialerService(deps: { db: Knex; starters: WorkflowStarters; cloc
     list: (workspaceId: string, f: DialerListFilter, p: { limit?: number; offset: number; order: { field: DialerOrderField; direction: 'asc' | 'desc' }[] }) => repo.list(workspaceId, f, p),
     /** Reachable contacts the audience gives right now. */
     countAudience: (workspaceId: string, audience: SegmentFilter) => repo.countAudience(workspaceId, audience),
-    /** Live numbers of a running campaign from its workflow, or null. */
-    progress: (c: DialerCampaignRow) => starters.dialerProgress(c.id),
 
     /** Each phone's person-answered and abandoned calls over the last 30 days, all campaigns together. */
     async phoneAbandonment(c: DialerCampaignRow): Promise<PhoneAbandonment[]> {

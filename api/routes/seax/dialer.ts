@@ -106,7 +106,7 @@ export function seaxDialerRoutes(deps: RouteDeps): RouteSpec[] {
   const now = () => deps.clock?.() ?? new Date();
 
   const toView = async (c: DialerCampaignRow): Promise<SeaxDialerCampaign> => {
-    const [{ labels, contacts, phones }, stats, phone30, progress] = await Promise.all([dialer.describe(c), dialer.stats(c), dialer.phoneAbandonment(c), c.status === 'running' || c.status === 'paused' ? dialer.progress(c) : null]);
+    const [{ labels, contacts, phones }, stats, phone30] = await Promise.all([dialer.describe(c), dialer.stats(c), dialer.phoneAbandonment(c)]);
     const r = c.audience_refs;
     const labelsOf = (ids?: string[]) => (ids ?? []).flatMap((id) => (labels.get(id) ? [labels.get(id)!] : []));
     const contactsOf = (ids?: string[]) => (ids ?? []).map((id) => contacts.get(id) ?? { id, name: null, phone: null });
@@ -159,7 +159,6 @@ export function seaxDialerRoutes(deps: RouteDeps): RouteSpec[] {
       ring_timeout_seconds: c.ring_timeout_seconds,
       time_limit_seconds: c.time_limit_seconds,
       phone_abandonment_30d: phone30,
-      progress: progress as Record<string, unknown> | null,
     };
   };
 

@@ -270,7 +270,6 @@ export const dialerView = z.object({
   ring_timeout_seconds: z.number().int(),
   time_limit_seconds: z.number().int(),
   phone_abandonment_30d: z.array(z.object({ phone_id: z.string(), human_answered: z.number().int(), abandoned: z.number().int(), abandonment_rate: z.number() })),
-  progress: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Live numbers of a running campaign (its workflow), else null.' }),
 });
 export type SeaxDialerCampaign = z.infer<typeof dialerView>;
 
