@@ -96,6 +96,15 @@ export function dialerCallsService(deps: DialerCallsDeps) {
       const { c, ctx } = await context(trx, a);
       const patch: Partial<CallAttemptRow> = {};
       const changed: string[] = [];
+      const out: NewEvent[] = [];
+      // A signed callback names the call: record its id if the placing activity could not (it crashed mid-request).
+      if (e.providerCallId && !a.provider_call_id && e.provider) {
+        const placed = await attempts.recordPlaced(trx, a.id, e.provider, e.providerCallId);
+        if (placed) {
+          Object.assign(a, placed);
+          out.push({ workspace_id: a.workspace_id, type: 'call.new', subject_type: 'call', subject_id: a.id, data: callEventData(placed, ctx) });
+        }
+      }
       if (e.status && callStatusAdvances(a.status, e.status)) {
         patch.status = e.status;
         if (e.status === 'ringing') patch.ringing_at = e.occurredAt;
@@ -125,7 +134,6 @@ export function dialerCallsService(deps: DialerCallsDeps) {
         patch.recording_url = e.recordingUrl;
         changed.push('recording_url');
       }
-      const out: NewEvent[] = [];
       // A keypress the campaign names as its opt-out key: DNC with a consent record, in this transaction.
       if (patch.digits && c.opt_out_digit && patch.digits.includes(c.opt_out_digit) && !a.opted_out && a.contact_id) {
         patch.opted_out = true;
