@@ -217,6 +217,7 @@ export async function dialerCampaignWorkflow(input: DialerInput): Promise<Dialer
 
   function placed(c: PlacedCall): void {
     const t: Target = { seq: c.seq, attempt: c.attempt, phone: c.phone, timeZone: c.timeZone };
+    if (c.attemptId && live.has(c.attemptId)) return; // reported twice (a retried batch): counted once
     if (c.result === 'placed' && c.attemptId) {
       p.placed++;
       const early = endedEarly.get(c.attemptId);

@@ -91,7 +91,7 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['campaign_id', 'seq']);
     t.unique(['campaign_id', 'phone']);
   });
-  await knex.raw(`CREATE INDEX dialer_contacts_pending_idx ON dialer_contacts (campaign_id, seq) WHERE status = 'pending'`);
+  await knex.raw(`CREATE INDEX dialer_contacts_pending_idx ON dialer_contacts (campaign_id, seq) WHERE status = 'pending' AND batch IS NULL`);
   await knex.raw('CREATE INDEX dialer_contacts_batch_idx ON dialer_contacts (campaign_id, batch) WHERE batch IS NOT NULL');
 
   await knex.schema.createTable('call_attempts', (t) => {

@@ -181,6 +181,8 @@ export function dialerCampaignsRepo(db: Knex) {
             .from('dialer_contacts')
             .select('seq')
             .where({ campaign_id: campaignId, status: 'pending' })
+            // A contact another batch claimed is still pending until its attempt row is written: never claimed twice.
+            .whereNull('batch')
             .andWhere((w) => w.whereNull('not_before').orWhere('not_before', '<=', trx.fn.now()))
             .orderBy('seq')
             .limit(limit)
@@ -247,6 +249,7 @@ export function dialerCampaignsRepo(db: Knex) {
     async pendingState(campaignId: string): Promise<{ pending: boolean; dueAt: Date | null }> {
       const row = await db('dialer_contacts')
         .where({ campaign_id: campaignId, status: 'pending' })
+        .whereNull('batch')
         .select(db.raw('count(*) > 0 AS pending'), db.raw(`min(CASE WHEN not_before > now() THEN not_before END) AS due_at`), db.raw(`bool_or(not_before IS NULL OR not_before <= now()) AS due_now`))
         .first();
       return { pending: Boolean(row?.pending), dueAt: row?.due_now ? null : (row?.due_at ?? null) };

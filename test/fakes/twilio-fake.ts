@@ -158,6 +158,8 @@ export class TwilioFake extends FakeHttpServer {
   secondMs = 20;
   /** Sign callbacks with the wrong token (to check they are refused). */
   badSignatures = false;
+  /** Whether calls run by themselves (the `runCalls` option; benchmarks switch it on after their raw measurement). */
+  runCalls: boolean;
   /** Every voice request to our URLs: status/AMD callbacks and TwiML fetches, with what we answered. */
   readonly voiceRequests: (SentCallback & { kind: string; sid: string; body: string })[] = [];
 
@@ -165,6 +167,12 @@ export class TwilioFake extends FakeHttpServer {
     super();
     this.accountSid = options.accountSid ?? `AC${'0123456789abcdef'.repeat(2)}`;
     this.authToken = options.authToken ?? 'fake-twilio-auth-token-0001';
+    this.runCalls = options.runCalls ?? false;
+  }
+
+  /** How the callee of `to` behaves (its script over the default). */
+  protected scriptFor(to: string): CallScript {
+    return { ...this.defaultCallScript, ...this.callScripts.get(to) };
   }
 
   /** Messages accepted so far, in creation order. */
@@ -388,7 +396,7 @@ export class TwilioFake extends FakeHttpServer {
     };
     this.calls.set(call.sid, call);
     this.notify();
-    if (this.options.runCalls) {
+    if (this.runCalls) {
       this.liveCalls++;
       this.peakLiveCalls = Math.max(this.peakLiveCalls, this.liveCalls);
       // The call runs on its own, as Twilio's would: ringing, answer, TwiML, callbacks.
@@ -452,7 +460,7 @@ export class TwilioFake extends FakeHttpServer {
   }
 
   private async runCall(c: TwilioFakeCall): Promise<void> {
-    const script = { ...this.defaultCallScript, ...this.callScripts.get(c.to) };
+    const script = this.scriptFor(c.to);
     const ringMs = script.ringMs ?? 20;
     await this.progress(c, 'initiated', 'initiated');
     await this.progress(c, 'ringing', 'ringing');
