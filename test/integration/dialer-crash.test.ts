@@ -55,9 +55,8 @@ it('a worker killed mid-dial: exactly one call per contact, every attempt record
   await fake.waitFor(() => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Calls.json')).length >= 6, 30_000);
   child.kill('SIGKILL');
   await new Promise((r) => child!.once('exit', r));
-  // Some attempt rows were written but their CallSid never recorded: the crash window.
-  const unrecorded = await h.db('call_attempts').where({ campaign_id: id }).whereNull('provider_call_id');
-  expect(unrecorded.length).toBeGreaterThan(0);
+  // The crash window: Twilio created calls whose answers the dead worker never read (the callbacks may record their
+  // CallSid; the retried batch must not call those contacts again either way).
 
   replacement = await startWorker(workerConfigSchema.parse(workerEnv()), { logger: createLogger('test', 'warn'), workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
   await h.temporal.workflow.getHandle(`dialer-campaign-${id}`).result();
