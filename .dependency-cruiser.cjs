@@ -36,7 +36,8 @@ module.exports = {
     { from: { path: '^api/' }, to: { path: '^db/repositories/', dependencyTypes: ['type-only'] } },
     { from: { path: '^api/server\\.ts$' }, to: { path: '^db/connection\\.ts$' } },
     may('services', ['carriers', 'db', 'domain', 'lib']),
-    { from: { path: '^services/' }, to: { path: '^temporal/', dependencyTypes: ['type-only'] } },
+    // The starters' type, and the payloads of the signals they send (the workflows' contract).
+    { from: { path: '^services/' }, to: { path: '^(temporal|workflows/shared)/', dependencyTypes: ['type-only'] } },
     may('temporal', ['workflows', 'domain', 'lib']),
     may('workflows', ['domain']),
     may('activities', ['services', 'carriers', 'db', 'domain', 'lib', 'workflows/shared']),

@@ -3,6 +3,7 @@ import type { CarrierRegistry } from '../carriers/registry';
 import type { Logger } from '../lib/logger';
 import type { Activities } from '../workflows/shared/activities';
 import { createCampaignActivities } from './campaigns';
+import { createDialerActivities, type DialerDeps } from './dialer';
 import { createExportActivities } from './exports';
 import { createImportActivities } from './imports';
 import { createLogExportActivities } from './log-exports';
@@ -26,12 +27,15 @@ export interface ActivityDeps {
   logExports?: WebhookExportDeps['logExports'];
   /** Rows per contact-import chunk (one transaction each). */
   importChunkRows?: number;
+  /** How the dialer's activities tell its workflows about calls they find ended (injected starters). */
+  dialerSignals?: DialerDeps['dialerSignals'];
 }
 
 /** Every activity of the contract (workflows/shared/activities.ts), grouped by side effect. */
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCampaignActivities(deps),
+    ...createDialerActivities(deps),
     ...createExportActivities(deps),
     ...createImportActivities(deps),
     ...createLogExportActivities(deps),

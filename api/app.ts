@@ -30,6 +30,7 @@ export const serviceSettings = (config: ApiConfig) => ({
   whatsappVerifyToken: config.WHATSAPP_VERIFY_TOKEN,
   outboundAllowedHosts: config.OUTBOUND_ALLOWED_HOSTS,
   simulatorEnabled: config.SIMULATOR_ENABLED,
+  publicUrl: config.PUBLIC_URL,
 });
 
 /** What the routes are built from: the use cases over the API's database, Temporal client and configuration. */

@@ -87,6 +87,16 @@ export interface CallEvent {
   errorCode?: string;
   errorMessage?: string;
   occurredAt: Date;
+  /** The provider's order of the call's progress callbacks (Twilio SequenceNumber). */
+  sequenceNumber?: number;
+  /** Keys pressed (Twilio Gather `Digits`). */
+  digits?: string;
+  /** What the callee said (Twilio Gather `SpeechResult`) and the recogniser's confidence (0..1). */
+  speechResult?: string;
+  confidence?: number;
+  recordingUrl?: string;
+  /** Echo of our call attempt id (the simulator sends it back). */
+  clientReference?: string;
 }
 
 export type NormalizedEvent = StatusEvent | InboundEvent | CallEvent;

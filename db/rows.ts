@@ -3,6 +3,7 @@
  * activities take rows from here; this file imports nothing but the pure domain types some jsonb columns hold.
  */
 import type { CampaignChannel, CampaignStatus } from '../domain/campaigns';
+import type { CallStatus, DialerStatus, DialerType, RetryDelays } from '../domain/dialer';
 import type { SegmentFilter } from '../domain/segment';
 
 export interface ApiKeyRow {
@@ -148,7 +149,7 @@ export interface CarrierPhoneRow extends PhoneRow {
 
 export type ConsentAction = 'opt_out' | 'opt_in' | 'block' | 'unblock';
 
-export type ConsentSource = 'api' | 'keyword' | 'import' | 'admin' | 'system';
+export type ConsentSource = 'api' | 'keyword' | 'keypress' | 'import' | 'admin' | 'system';
 
 export interface ConsentEventRow {
   id: string;
@@ -483,6 +484,143 @@ export interface WorkspaceRow {
   daily_quota: number;
   monthly_quota: number;
   default_country: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** An AI agent's integration of one type (SEAX_CALL answers calls). */
+export interface AiAgentIntegration {
+  type: 'SEAX_CALL' | 'SEAX_SMS' | 'SEAX_WABP';
+  inbound_pick_up_message: string | null;
+  outbound_starting_message: string | null;
+  outbound_voice: string | null;
+  outbound_language: string | null;
+  inbound_voice: string | null;
+  inbound_language: string | null;
+  /** Where an answered call goes: TwiML to redirect to, or */
+  twiml_url?: string | null;
+  /** a media-stream WebSocket (Twilio `<Connect><Stream>`) of a voice-AI service. */
+  stream_url?: string | null;
+}
+
+export interface AiAgentRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  conversation_config_id: string;
+  integrations: AiAgentIntegration[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The audience filters of a dialer campaign as the request gave them (ids), for `campaign_metadata`. */
+export interface DialerAudienceRefs {
+  any_contact_label_ids?: string[];
+  all_contact_label_ids?: string[];
+  exclude_any_contact_label_ids?: string[];
+  exclude_all_contact_label_ids?: string[];
+  exclude_contact_ids?: string[];
+  addition_contact_ids?: string[];
+  whatsapp_phone_only?: boolean;
+}
+
+export interface DialerCampaignRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  draft_name: string | null;
+  type: DialerType;
+  mode: string;
+  stage: string;
+  status: DialerStatus;
+  message: string;
+  tts_language: string;
+  tts_voice: string;
+  audio_url: string | null;
+  capture_keypress: boolean;
+  capture_stt: boolean;
+  ai_agent_id: string | null;
+  ai_agent_conversation_config_id: string | null;
+  overwrite_phone_recipient: { type: string; receiver: string } | null;
+  phone_ids: string[];
+  audience: SegmentFilter;
+  audience_refs: DialerAudienceRefs;
+  attach_contact_label_ids: string[];
+  max_attempts: number;
+  max_dialers: number;
+  agent_lines: number | null;
+  is_schedule: boolean;
+  is_timezone_aware: boolean;
+  timezone: string | null;
+  start_time: Date;
+  end_time: Date;
+  ring_timeout_seconds: number;
+  time_limit_seconds: number;
+  retry_delays: Partial<RetryDelays>;
+  calling_window: { start: string; end: string };
+  opt_out_digit: string | null;
+  legacy_shape: string | null;
+  workflow_id: string | null;
+  target_contact_count: number | null;
+  excluded_count: number | null;
+  started_at: Date | null;
+  paused_at: Date | null;
+  completed_at: Date | null;
+  canceled_at: Date | null;
+  labels_attached_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DialerContactRow {
+  campaign_id: string;
+  seq: number;
+  workspace_id: string;
+  contact_id: string;
+  phone: string;
+  phone_id: string;
+  status: 'pending' | 'active' | 'done' | 'expired' | 'canceled';
+  attempts: number;
+  not_before: Date | null;
+  next_attempt_at: Date | null;
+  outcome: string | null;
+  finish_reason: string | null;
+  last_attempt_id: string | null;
+  batch: number | null;
+}
+
+export interface CallAttemptRow {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  seq: number;
+  attempt: number;
+  contact_id: string | null;
+  phone_id: string | null;
+  from_address: string;
+  to_address: string;
+  status: CallStatus;
+  answered_by: string | null;
+  provider: string | null;
+  provider_call_id: string | null;
+  digits: string | null;
+  speech_result: string | null;
+  speech_confidence: number | null;
+  duration_seconds: number | null;
+  sequence_number: number;
+  abandoned: boolean;
+  opted_out: boolean;
+  finish_reason: string | null;
+  finished_by: string | null;
+  recording_url: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  dialing_at: Date;
+  placed_at: Date | null;
+  ringing_at: Date | null;
+  answered_at: Date | null;
+  bridged_at: Date | null;
+  ended_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -52,6 +52,9 @@ export const SEAX_TYPE_OF: Readonly<Record<string, SeaxEventType>> = {
   'conversation.new': 'conversation.new',
   'conversation.updated': 'conversation.updated',
   'conversation.ended': 'conversation.ended',
+  'call.new': 'call.new',
+  'call.updated': 'call.updated',
+  'call.ended': 'call.ended',
 };
 
 export interface SeaxSource {
@@ -196,11 +199,67 @@ function conversationBody(type: SeaxEventType, p: OurPayload): { source: SeaxSou
   };
 }
 
+interface CallPayload {
+  id: string;
+  campaign_id: string;
+  campaign_type: string;
+  attempt: number;
+  phone_id: string | null;
+  phone_name: string | null;
+  from: string;
+  to: string;
+  status: string;
+  answered_by: string | null;
+  digits: string | null;
+  speech_result: string | null;
+  duration_seconds: number | null;
+  finish_reason: string | null;
+  finished_by: string | null;
+  recording_url: string | null;
+  provider_call_id: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/**
+ * SeaX's call.* payloads for our outbound dialer calls. The documented samples are read for intent: direction
+ * OUTBOUND; call_from is our phone (type AGENT for AI agents and progressive calls, BOT for voice drops), call_to the
+ * contact (CUSTOMER); one `id` per participant; `started_at` once; `finished_by` names who ended the call (CUSTOMER or
+ * SYSTEM) rather than a timestamp; the conversation is the call attempt. Additions: campaign_id, attempt, answered_by,
+ * user_response (the keys pressed), speech_result.
+ */
+function callBody(type: string, p: OurPayload & { call?: CallPayload; update_reason?: string }): { source: SeaxSource; data: Record<string, unknown> } {
+  const call = p.call!;
+  const c = p.contact;
+  const source = { id: call.phone_id, type: 'SEAX_CALL', identifier: call.phone_name ?? call.from };
+  const base = { conversation_id: call.id, conversation_title: c?.name ?? call.to };
+  const from = { id: call.phone_id ?? call.from, name: call.phone_name ?? call.from, type: call.campaign_type === 'VOICE_DROP' ? 'BOT' : 'AGENT', address: call.from, conversation_id: call.id, conversation_title: base.conversation_title };
+  const to = { id: c?.id ?? call.to, name: c?.name ?? call.to, type: 'CUSTOMER', address: call.to, conversation_id: call.id, conversation_title: base.conversation_title };
+  const extra = { campaign_id: call.campaign_id, attempt: call.attempt, call_id: call.provider_call_id, answered_by: call.answered_by, user_response: call.digits, speech_result: call.speech_result };
+  if (type === 'call.new') {
+    return { source, data: { ...base, channel: 'SEAX_CALL', direction: 'OUTBOUND', call_from: from, call_to: to, started_at: call.started_at, metadata: { recording_enabled: false, ...extra } } };
+  }
+  if (type === 'call.ended') {
+    return {
+      source,
+      data: {
+        ...base, channel: 'SEAX_CALL', direction: 'OUTBOUND', duration_seconds: call.duration_seconds ?? 0, finish_reason: call.finish_reason, call_from: from, call_to: to,
+        finished_at: call.ended_at, finished_by: call.finished_by, recording_available: !!call.recording_url, recording_url: call.recording_url, ...extra,
+      },
+    };
+  }
+  return {
+    source,
+    data: { ...base, ...extra, call_id: call.provider_call_id ?? call.id, update_reason: p.update_reason ?? null, previous: p.previous ?? {}, current: p.current ?? {}, updated_at: p.updated_at ?? call.ended_at ?? call.started_at, resources: { session_id: call.id, channel_type: 'SEAX_CALL', conversation_id: call.id } },
+  };
+}
+
 /** `source` and `data` of a SeaX delivery of `type`, from our event's payload (domain/events.ts). */
 export function seaxEventBody(type: string, payload: unknown): { source: SeaxSource; data: Record<string, unknown> } {
   const p = (payload ?? {}) as OurPayload;
   if (type === 'message.new' && p.message) return messageBody(p);
   if (type.startsWith('conversation.') && p.conversation) return conversationBody(type as SeaxEventType, p);
+  if (type.startsWith('call.') && (p as { call?: unknown }).call) return callBody(type, p as OurPayload & { call: CallPayload });
   return { source: { id: null, type: 'SYSTEM', identifier: null }, data: p as Record<string, unknown> };
 }
 

@@ -19,6 +19,9 @@ export const ZAGELY_WEBHOOK_EVENTS = [
   'contact.opted_out',
   'session.connected',
   'session.disconnected',
+  'call.new',
+  'call.updated',
+  'call.ended',
 ] as const;
 
 export const WEBHOOK_TEST_EVENT = 'webhook.test';

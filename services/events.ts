@@ -1,4 +1,4 @@
-import type { ContactRow, ConversationRow, MessageRow, MessageStatus, PhoneRow } from '../db/rows';
+import type { CallAttemptRow, ContactRow, ConversationRow, MessageRow, MessageStatus, PhoneRow } from '../db/rows';
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -156,4 +156,45 @@ export const sessionPayload = (p: PhoneRow) => ({
 export const sessionEventData = (p: PhoneRow, reason: 'created' | 'enabled' | 'disabled' | 'deleted') => ({
   session: { ...sessionPayload(p), ...(reason === 'deleted' ? { status: 'disconnected' } : {}) },
   reason,
+});
+
+/** What call.* events carry about the campaign, the phone and the contact around an attempt. */
+export interface CallContext {
+  campaign: { id: string; name: string; type: string };
+  phone: { id: string; phone: string; name: string } | null;
+  contact: ContactRow | null | undefined;
+}
+
+/** `data` of call.new / call.updated / call.ended (domain/seax-events.ts maps it to SeaX's call payloads). */
+export const callEventData = (a: CallAttemptRow, ctx: CallContext, extra: Record<string, unknown> = {}) => ({
+  call: {
+    id: a.id,
+    campaign_id: a.campaign_id,
+    campaign_name: ctx.campaign.name,
+    campaign_type: ctx.campaign.type,
+    attempt: a.attempt,
+    direction: 'outbound',
+    phone_id: a.phone_id,
+    phone_name: ctx.phone?.name ?? null,
+    from: a.from_address,
+    to: a.to_address,
+    status: a.status,
+    answered_by: a.answered_by,
+    digits: a.digits,
+    speech_result: a.speech_result,
+    speech_confidence: a.speech_confidence,
+    duration_seconds: a.duration_seconds,
+    abandoned: a.abandoned,
+    opted_out: a.opted_out,
+    finish_reason: a.finish_reason,
+    finished_by: a.finished_by,
+    recording_url: a.recording_url,
+    provider: a.provider,
+    provider_call_id: a.provider_call_id,
+    started_at: iso(a.placed_at ?? a.dialing_at),
+    answered_at: iso(a.answered_at),
+    ended_at: iso(a.ended_at),
+  },
+  contact: ctx.contact ? contactPayload(ctx.contact) : null,
+  ...extra,
 });

@@ -7,6 +7,8 @@ import { apiKeyService } from './api-keys';
 import { autoReplyService } from './auto-replies';
 import { campaignService, type CampaignTuning } from './campaigns';
 import { contactService } from './contacts';
+import { dialerService } from './dialer';
+import { dialerCallsService } from './dialer-calls';
 import { conversationService } from './conversations';
 import { groupService } from './groups';
 import { inboundService } from './inbound';
@@ -44,6 +46,8 @@ export interface ServiceSettings {
   simulatorEnabled?: boolean;
   /** Hosts or CIDRs exempt from the outbound URL guard. */
   outboundAllowedHosts?: string;
+  /** The API's public base URL (voice callbacks of dialer calls are addressed there). */
+  publicUrl?: string;
 }
 
 /** What the use cases are built from: the database, the workflow starters, a logger, the clock and settings. */
@@ -62,16 +66,19 @@ export function createServices(deps: ServiceDeps) {
   const autoReplies = autoReplyService({ db, logger, replies: messages, clock });
   const jobs = jobService(db, starters, settings.exportDir);
   const credentialsKeys = keyList(settings.credentialsKey);
+  const dialerCalls = dialerCallsService({ db, logger, publicUrl: settings.publicUrl, signals: { callEnded: starters.dialerCallEnded, machineAnswered: starters.dialerMachineAnswered } });
   return {
     access: accessService(db, clock),
     apiKeys: apiKeyService(db),
     autoReplies,
     campaigns: campaignService({ db, starters, logger, clock, tuning: settings.campaignTuning, minRecurrenceSeconds: settings.minRecurrenceSeconds }),
     contacts: contactService(db),
+    dialer: dialerService({ db, starters, clock }),
+    dialerCalls,
     conversations: conversationService(db),
     groups: groupService(db),
     imports: importService({ db, jobs, exportDir: settings.exportDir }),
-    inbound: inboundService({ db, logger, settings, messages, autoReplies }),
+    inbound: inboundService({ db, logger, settings, messages, autoReplies, dialer: dialerCalls }),
     jobs,
     keys: keyService(db),
     labels: labelService(db),

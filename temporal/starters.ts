@@ -19,6 +19,17 @@ import {
 import { contactExportWorkflow } from '../workflows/contact-export';
 import { contactImportWorkflow } from '../workflows/contact-import';
 import { logExportWorkflow } from '../workflows/log-export';
+import {
+  dialerCallEndedSignal,
+  dialerCampaignWorkflow,
+  dialerCancelSignal,
+  dialerMachineSignal,
+  dialerPauseSignal,
+  dialerProgressQuery,
+  dialerResumeSignal,
+  type DialerInput,
+} from '../workflows/dialer';
+import type { CallEnded } from '../workflows/shared/activities';
 import { cancelSignal, rescheduleSignal, sendMessageWorkflow } from '../workflows/send-message';
 import { workflowIds } from '../workflows/shared/ids';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
@@ -59,6 +70,8 @@ export function workflowStarters(client: Client, taskQueue: string) {
   const campaignSchedule = (campaignId: string): ScheduleHandle => client.schedule.getHandle(workflowIds.campaignSchedule(campaignId));
   const campaignHandle = (campaignId: string) => client.workflow.getHandle(workflowIds.campaign(campaignId));
   const messageHandle = (messageId: string) => client.workflow.getHandle(workflowIds.message(messageId));
+  const dialerHandle = (campaignId: string) => client.workflow.getHandle(workflowIds.dialerCampaign(campaignId));
+  const dialerSignals = { pause: dialerPauseSignal, resume: dialerResumeSignal, cancel: dialerCancelSignal };
 
   /** A job's workflow (its input is the job's reference: the row holds the rest). */
   async function startJob(workflow: (input: JobStart) => Promise<unknown>, workflowId: string, kind: string, summary: string, job: JobStart): Promise<string> {
@@ -159,6 +172,28 @@ export function workflowStarters(client: Client, taskQueue: string) {
         return [];
       }
     },
+
+    /** `dialer-campaign-<id>`, one run per campaign; an existing run of this id is kept. Answers the workflow id. */
+    async dialerCampaign(c: { workspaceId: string; campaignId: string; name: string; type: string }, input: Omit<DialerInput, 'workspaceId' | 'campaignId'>): Promise<string> {
+      const workflowId = workflowIds.dialerCampaign(c.campaignId);
+      await client.workflow.start(dialerCampaignWorkflow, {
+        taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ workspaceId: c.workspaceId, campaignId: c.campaignId, ...input }],
+        typedSearchAttributes: attributes(c.workspaceId, 'dialer-campaign', { campaignType: c.type }),
+        staticSummary: `Auto-dialer campaign "${c.name}" (${c.type})${input.startAt ? `, starts ${input.startAt}` : ''}`,
+      });
+      return workflowId;
+    },
+    /** pause / resume / cancel a dialer campaign's run (the row changed first). */
+    signalDialer: (campaignId: string, action: 'pause' | 'resume' | 'cancel') => dialerHandle(campaignId).signal(dialerSignals[action]).catch(ignoreClosed),
+    /** A call of the campaign ended (recorded first); a closed run needs no answer. */
+    dialerCallEnded: (campaignId: string, e: CallEnded) => dialerHandle(campaignId).signal(dialerCallEndedSignal, e).catch(ignoreClosed),
+    /** A machine answered a call meant for a person: the run hangs it up. */
+    dialerMachineAnswered: (campaignId: string, attemptId: string) => dialerHandle(campaignId).signal(dialerMachineSignal, { attemptId }).catch(ignoreClosed),
+    /** The run's live numbers, or null when it is not running. */
+    dialerProgress: (campaignId: string) => dialerHandle(campaignId).query(dialerProgressQuery).catch(() => null),
 
     /** `contact-export-<job>`. Answers the workflow id. */
     contactExport: (job: JobStart) => startJob(contactExportWorkflow, workflowIds.contactExport(job.jobId), 'contact-export', `Contact export, job ${job.jobId}`, job),

@@ -85,7 +85,17 @@ export async function startWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleWorkflowsInChild()) },
-    activities: createActivities({ db, logger, exportDir: path.resolve(config.EXPORT_DIR), carriers, webhooks, logExports, publicUrl: config.PUBLIC_URL, importChunkRows: config.IMPORT_CHUNK_ROWS }),
+    activities: createActivities({
+      db,
+      logger,
+      exportDir: path.resolve(config.EXPORT_DIR),
+      carriers,
+      webhooks,
+      logExports,
+      publicUrl: config.PUBLIC_URL,
+      importChunkRows: config.IMPORT_CHUNK_ROWS,
+      dialerSignals: { callEnded: starters.dialerCallEnded, machineAnswered: starters.dialerMachineAnswered },
+    }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   if (config.WEBHOOK_DISPATCHER_ENABLED) {

@@ -2,6 +2,7 @@ export * from './campaign';
 export * from './contact-export';
 export * from './contact-import';
 export * from './log-export';
+export * from './dialer';
 export * from './send-message';
 export * from './webhook-delivery';
 export * from './webhook-dispatcher';

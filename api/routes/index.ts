@@ -2,6 +2,7 @@ import type { RouteDeps } from '../context';
 import type { RouteSpec } from '../routing';
 import { seaxCampaignRoutes } from './seax/campaigns';
 import { seaxContactRoutes } from './seax/contacts';
+import { seaxDialerRoutes } from './seax/dialer';
 import { seaxImportRoutes } from './seax/imports';
 import { seaxJobRoutes } from './seax/jobs';
 import { seaxLogExportRoutes } from './seax/log-exports';
@@ -55,6 +56,7 @@ export function protectedRouteSpecs(deps: RouteDeps): RouteSpec[] {
     ...seaxKeyRoutes(deps),
     ...seaxMessageRoutes(deps),
     ...seaxCampaignRoutes(deps),
+    ...seaxDialerRoutes(deps),
     ...seaxNotifyRoutes(deps),
     ...seaxNotifyExportRoutes(deps),
     ...zagelyExportRoutes(deps),

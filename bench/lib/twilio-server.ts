@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { TwilioFake, type TwilioFakeMessage } from '../../test/fakes/twilio-fake';
+import { TwilioFake, type CallScript, type TwilioFakeMessage } from '../../test/fakes/twilio-fake';
 import type { FakeResponse, RecordedRequest } from '../../test/fakes/http-base';
 
 /*
@@ -28,6 +28,11 @@ export interface TwilioStats {
   errors: Record<string, number>;
   /** POSTs to Messages.json by From: count and first/last arrival (epoch ms). */
   senders: Record<string, { count: number; first: number; last: number }>;
+  /** Calls created (201 answers), distinct callees, and the most calls up at once (creation to end). */
+  calls: number;
+  callsDistinctTo: number;
+  peakLiveCalls: number;
+  liveCalls: number;
   /** This process's resident set now and at its peak (MB). */
   rssMb: number;
   peakRssMb: number;
@@ -39,6 +44,14 @@ export interface TwilioStats {
 
 class BenchTwilioFake extends TwilioFake {
   created = 0;
+  callsCreated = 0;
+  readonly callTo = new Set<string>();
+  /** Callee behaviour by the number's last digit (a realistic answer mix for the dialer benchmark). */
+  byLastDigit: Record<string, CallScript> = {};
+
+  protected override scriptFor(to: string): CallScript {
+    return { ...this.defaultCallScript, ...this.byLastDigit[to.slice(-1)] };
+  }
   errors: Record<string, number> = {};
   /** Recipients as numbers when they are +digits (8 bytes each instead of a string). */
   private toNumbers = new Set<number>();
@@ -51,6 +64,9 @@ class BenchTwilioFake extends TwilioFake {
     this.toNumbers = new Set();
     this.toStrings = new Set();
     this.times = new Map();
+    this.callsCreated = 0;
+    this.callTo.clear();
+    this.peakLiveCalls = this.liveCalls;
   }
 
   distinctTo(): number {
@@ -66,6 +82,11 @@ class BenchTwilioFake extends TwilioFake {
       return res;
     }
     const body = res.body as { sid?: string; to?: string; from?: string | null } | undefined;
+    if (req.method === 'POST' && res.status === 201 && body?.sid?.startsWith('CA')) {
+      this.callsCreated++;
+      this.callTo.add(body.to ?? '');
+      return res;
+    }
     if (req.method !== 'POST' || !body?.sid?.startsWith('SM')) return res;
     this.created++;
     const to = body.to ?? '';
@@ -82,7 +103,7 @@ class BenchTwilioFake extends TwilioFake {
   }
 }
 
-type Command = { id: number; cmd: 'stats' | 'reset' | 'times' | 'close'; from?: string };
+type Command = { id: number; cmd: 'stats' | 'reset' | 'times' | 'close' | 'voice'; from?: string; runCalls?: boolean; byLastDigit?: Record<string, CallScript>; secondMs?: number };
 
 async function main(): Promise<void> {
   const fake = await new BenchTwilioFake().start();
@@ -110,6 +131,10 @@ async function main(): Promise<void> {
           rssMb: rssKb() / 1024,
           peakRssMb: peakKb / 1024,
           cpuSeconds: cpuSeconds(),
+          calls: fake.callsCreated,
+          callsDistinctTo: fake.callTo.size,
+          peakLiveCalls: fake.peakLiveCalls,
+          liveCalls: fake.liveCalls,
           loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
         };
         reply(msg.id, stats);
@@ -117,6 +142,12 @@ async function main(): Promise<void> {
       }
       case 'times':
         reply(msg.id, fake.times.get(msg.from ?? '') ?? []);
+        break;
+      case 'voice':
+        fake.runCalls = msg.runCalls ?? fake.runCalls;
+        if (msg.byLastDigit) fake.byLastDigit = msg.byLastDigit;
+        if (msg.secondMs !== undefined) fake.secondMs = msg.secondMs;
+        reply(msg.id, true);
         break;
       case 'reset':
         fake.reset();

@@ -21,6 +21,8 @@ export interface TwilioServer {
   stats(): Promise<TwilioStats>;
   /** Arrival times (epoch ms) of the messages created with this From, in arrival order. */
   times(from: string): Promise<number[]>;
+  /** Voice: run calls by themselves (ring, answer, TwiML, callbacks) with callee behaviour by the number's last digit. */
+  voice(o: { runCalls?: boolean; byLastDigit?: Record<string, unknown>; secondMs?: number }): Promise<void>;
   /** Forget counts and times (e.g. between the raw-rate measurement and the campaign). */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startTwilioServer(opts: { env?: Record<string, string> } =
     stats: () => call<TwilioStats>('stats'),
     times: (from) => call<number[]>('times', { from }),
     reset: () => call<boolean>('reset').then(() => undefined),
+    voice: (o) => call<boolean>('voice', o).then(() => undefined),
     close: () =>
       (closed ??= (async () => {
         if (child.exitCode !== null) return;

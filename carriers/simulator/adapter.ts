@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { EmailCarrier, EmailRequest } from '../email';
 import type { FindSentRequest, Reconcilable, SmsCarrier, SmsRequest, WhatsAppCarrier, WhatsAppRequest } from '../message';
 import { CarrierError, type CallEvent, type Channel, type InboundEvent, type NormalizedEvent, type SendResult, type StatusEvent } from '../types';
-import type { CallRequest, VoiceCarrier } from '../voice';
+import type { CallRequest, CallState, FindCallRequest, VoiceCarrier } from '../voice';
 
 /*
  * The built-in simulator: accepts sends like a provider, reports receipts and call outcomes later through `emit`,
@@ -30,9 +30,12 @@ import type { CallRequest, VoiceCarrier } from '../voice';
  *   e-mail: a recipient whose local part is `reject` fails at send time (550, permanent); `bounce` → sent → undelivered 550.
  *
  * Calls: initiated → ringing (ringDelayMs) → in-progress (answerDelayMs) → completed (callDurationMs), with
- *   answeredBy `human` when machine detection was asked for;
+ *   answeredBy `human` when machine detection was asked for; every call event echoes the attempt id
+ *   (`clientReference`, the request's idempotency key);
  *   +15005550020 busy, +15005550021 no-answer (after ringing), +15005550022 answered by a machine
- *   (`machine_end_beep`), +15005550023 failed.
+ *   (`machine_end_beep`), +15005550023 failed;
+ *   +1500555003D (D = 0…9) answered by a person who presses D (a keypress event halfway through the call; 9 is the
+ *   default opt-out key), +15005550040 answered by a person who says "yes please" (speech, confidence 0.92).
  *
  * Repeating a send with the same idempotency key returns the first result and schedules nothing new (the call is
  * still logged in `sends`, marked `duplicate`, so tests can see it happened).
@@ -98,12 +101,16 @@ export const SIMULATOR_NUMBERS = {
   callNoAnswer: '+15005550021',
   callMachine: '+15005550022',
   callFailed: '+15005550023',
+  /** + the digit pressed: +15005550030 … +15005550039. */
+  callPressesPrefix: '+1500555003',
+  callSaysYes: '+15005550040',
 } as const;
 
 const hex = (bytes: number) => crypto.randomBytes(bytes).toString('hex');
 const digitsOnly = (phone: string): string => `+${phone.replace(/^whatsapp:/, '').replace(/\D/g, '')}`;
 
-type Step = { delayMs: number; event: () => NormalizedEvent };
+/** One scheduled event; `event` answering undefined drops it (a call that was hung up). */
+type Step = { delayMs: number; event: () => NormalizedEvent | undefined };
 
 /** The built-in simulator carrier (default for the demo workspace and for tests). */
 export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarrier, EmailCarrier, Reconcilable {
@@ -113,6 +120,9 @@ export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarri
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly byKey = new Map<string, SendResult>();
   private readonly attemptsByKey = new Map<string, number>();
+  /** Calls: the latest status reported, and those hung up (their remaining steps are dropped). */
+  private readonly callStates = new Map<string, CallState>();
+  private readonly hungUp = new Set<string>();
   private closed = false;
 
   constructor(private readonly config: SimulatorConfig = {}) {}
@@ -142,6 +152,27 @@ export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarri
       if (!req.twiml === !req.url) throw this.error('permanent', '21205', 'Exactly one of Url and Twiml is required.');
       return { prefix: 'CA', steps: (id) => this.callSteps(id, req) };
     });
+  }
+
+  /** Reconciliation: a call this process placed for the attempt (the simulator's memory dies with the worker, and so do its calls). */
+  async findCall(req: FindCallRequest): Promise<CallState | undefined> {
+    const placed = this.byKey.get(req.idempotencyKey);
+    return placed ? (this.callStates.get(placed.providerMessageId) ?? { providerCallId: placed.providerMessageId, status: 'queued' }) : undefined;
+  }
+
+  async getCall(providerCallId: string): Promise<CallState | undefined> {
+    return this.callStates.get(providerCallId);
+  }
+
+  /** Hangs up: the call's remaining progress is dropped and `completed` (or `canceled`, before an answer) is reported. */
+  async endCall(providerCallId: string): Promise<void> {
+    const state = this.callStates.get(providerCallId);
+    if (!state || ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(state.status) || this.hungUp.has(providerCallId)) return;
+    this.hungUp.add(providerCallId);
+    const answered = state.status === 'in-progress';
+    const event: CallEvent = { type: 'call', providerCallId, status: answered ? 'completed' : 'canceled', durationSec: answered ? 1 : 0, occurredAt: this.now(), ...(state.answeredBy ? { answeredBy: state.answeredBy } : {}) };
+    this.track(event);
+    await Promise.resolve(this.config.emit?.({ ...event, clientReference: this.referenceOf(providerCallId) })).catch((err: unknown) => this.config.onEmitError?.(err, event));
   }
 
   async sendEmail(req: EmailRequest): Promise<SendResult> {
@@ -270,9 +301,26 @@ export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarri
     }
   }
 
+  private readonly references = new Map<string, string>();
+  private referenceOf(id: string): string | undefined {
+    return this.references.get(id);
+  }
+
+  private track(e: CallEvent): void {
+    const prev = this.callStates.get(e.providerCallId);
+    this.callStates.set(e.providerCallId, { providerCallId: e.providerCallId, status: e.status, answeredBy: e.answeredBy ?? prev?.answeredBy, durationSec: e.durationSec });
+  }
+
   private callSteps(id: string, req: CallRequest): Step[] {
     const magic = digitsOnly(req.to);
-    const call = (status: CallEvent['status'], extra: Partial<CallEvent> = {}): CallEvent => ({ type: 'call', providerCallId: id, status, occurredAt: this.now(), ...extra });
+    this.references.set(id, req.idempotencyKey);
+    this.callStates.set(id, { providerCallId: id, status: 'queued' });
+    const call = (status: CallEvent['status'], extra: Partial<CallEvent> = {}): CallEvent | undefined => {
+      if (this.hungUp.has(id)) return undefined;
+      const e: CallEvent = { type: 'call', providerCallId: id, status, occurredAt: this.now(), clientReference: req.idempotencyKey, ...extra };
+      this.track(e);
+      return e;
+    };
     const ring = this.delay(this.config.ringDelayMs ?? 300);
     const answer = this.delay(this.config.answerDelayMs ?? 1000);
     const duration = this.delay(this.config.callDurationMs ?? 2000);
@@ -288,11 +336,15 @@ export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarri
       default: {
         const answeredBy = magic === SIMULATOR_NUMBERS.callMachine ? 'machine_end_beep' : req.machineDetection ? 'human' : undefined;
         const by = answeredBy ? { answeredBy } : {};
+        const pressed = magic.startsWith(SIMULATOR_NUMBERS.callPressesPrefix) && magic.length === SIMULATOR_NUMBERS.callPressesPrefix.length + 1 ? magic.slice(-1) : undefined;
+        const input = pressed ? { digits: pressed } : magic === SIMULATOR_NUMBERS.callSaysYes ? { speechResult: 'yes please', confidence: 0.92 } : undefined;
+        const half = Math.round(duration / 2);
         return [
           initiated,
           ringing,
           { delayMs: answer, event: () => call('in-progress', by) },
-          { delayMs: duration, event: () => call('completed', { ...by, durationSec: Math.max(1, Math.round(duration / 1000)) }) },
+          ...(input ? [{ delayMs: half, event: () => call('in-progress', { ...by, ...input }) }] : []),
+          { delayMs: input ? duration - half : duration, event: () => call('completed', { ...by, durationSec: Math.max(1, Math.round(duration / 1000)) }) },
         ];
       }
     }
@@ -305,6 +357,7 @@ export class SimulatorCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarri
       this.timers.delete(timer);
       if (this.closed) return;
       const event = steps[index].event();
+      if (!event) return;
       Promise.resolve()
         .then(() => this.config.emit?.(event))
         .catch((err: unknown) => this.config.onEmitError?.(err, event))

@@ -1,7 +1,7 @@
 import { parseJson, parseRetryAfter, requestOnce, type FetchLike } from '../http';
 import type { FindSentRequest, Reconcilable, SmsCarrier, SmsRequest, WhatsAppCarrier, WhatsAppRequest } from '../message';
-import { CarrierError, type SendResult, type SendStatus } from '../types';
-import type { CallRequest, VoiceCarrier } from '../voice';
+import { CarrierError, type CallStatus, type SendResult, type SendStatus } from '../types';
+import type { CallRequest, CallState, FindCallRequest, VoiceCarrier } from '../voice';
 import { stripWhatsApp } from './callbacks';
 
 /*
@@ -69,6 +69,23 @@ const sendStatusOf = (twilioStatus: unknown): SendStatus => {
   }
 };
 
+interface TwilioCall {
+  sid: string;
+  status?: string;
+  answered_by?: string | null;
+  duration?: string | null;
+  date_created?: string | null;
+}
+
+const CALL_STATUSES: readonly string[] = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
+
+const callState = (c: TwilioCall): CallState => ({
+  providerCallId: c.sid,
+  status: (CALL_STATUSES.includes(c.status ?? '') ? c.status : 'queued') as CallStatus,
+  ...(c.answered_by ? { answeredBy: c.answered_by } : {}),
+  ...(c.duration && /^\d+$/.test(c.duration) ? { durationSec: Number(c.duration) } : {}),
+});
+
 /** Twilio: SMS/MMS and WhatsApp (text/media) through Messages.json, calls through Calls.json (callbacks: ./callbacks.ts). */
 export class TwilioCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarrier, Reconcilable {
   readonly provider = 'TWILIO' as const;
@@ -129,8 +146,57 @@ export class TwilioCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarrier,
       for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
     }
     if (req.machineDetection) form.append('MachineDetection', req.machineDetection);
+    if (req.machineDetection && req.asyncAmdCallbackUrl) {
+      form.append('AsyncAmd', 'true');
+      form.append('AsyncAmdStatusCallback', req.asyncAmdCallbackUrl);
+      form.append('AsyncAmdStatusCallbackMethod', 'POST');
+    }
     if (req.timeoutSec !== undefined) form.append('Timeout', String(req.timeoutSec));
+    if (req.timeLimitSec !== undefined) form.append('TimeLimit', String(req.timeLimitSec));
     return this.post('Calls.json', form);
+  }
+
+  /**
+   * Reconciliation of a call: Twilio has no idempotency key, so list the account's Calls from `from` to `to`
+   * (newest first) and take one created since `since` (minus a minute of clock skew) that no other attempt recorded.
+   * `StartTime>=` is not used: a call still queued has no start time yet, which is exactly what a crash leaves behind.
+   */
+  async findCall(req: FindCallRequest): Promise<CallState | undefined> {
+    const query = new URLSearchParams({ To: req.to, From: req.from, PageSize: '50' });
+    const since = req.since.getTime() - 60_000;
+    const exclude = new Set(req.excludeIds);
+    let next: string | null = `/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Calls.json?${query.toString()}`;
+    for (let pages = 0; next && pages < 5; pages++) {
+      const res = await this.get(next);
+      const body = parseJson(res) as { calls?: TwilioCall[]; next_page_uri?: string | null } | undefined;
+      const calls = body?.calls ?? [];
+      const match = calls.find((c) => !exclude.has(c.sid) && Date.parse(c.date_created ?? '') >= since);
+      if (match) return callState(match);
+      const oldest = calls.length ? Date.parse(calls[calls.length - 1].date_created ?? '') : 0;
+      next = oldest >= since ? (body?.next_page_uri ?? null) : null;
+    }
+    return undefined;
+  }
+
+  async getCall(providerCallId: string): Promise<CallState | undefined> {
+    try {
+      return callState(parseJson(await this.get(`/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Calls/${encodeURIComponent(providerCallId)}.json`)) as TwilioCall);
+    } catch (err) {
+      if (err instanceof CarrierError && err.httpStatus === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Status=completed hangs up a call in progress and cancels one that is still queued or ringing. */
+  async endCall(providerCallId: string): Promise<void> {
+    const form = new URLSearchParams({ Status: 'completed' });
+    await this.post(`Calls/${encodeURIComponent(providerCallId)}.json`, form);
+  }
+
+  private async get(path: string): Promise<string> {
+    const res = await requestOnce('TWILIO', this.fetchImpl, `${this.baseUrl}${path}`, { method: 'GET', headers: { authorization: this.authHeader, accept: 'application/json' } }, this.timeoutMs);
+    if (res.status < 200 || res.status >= 300) throw classifyTwilioError(res.status, res.text, res.headers);
+    return res.text;
   }
 
   /**
@@ -167,7 +233,7 @@ export class TwilioCarrier implements SmsCarrier, WhatsAppCarrier, VoiceCarrier,
     else form.append('From', from);
   }
 
-  private async post(resource: 'Messages.json' | 'Calls.json', form: URLSearchParams): Promise<SendResult> {
+  private async post(resource: string, form: URLSearchParams): Promise<SendResult> {
     const url = `${this.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/${resource}`;
     const res = await requestOnce(
       'TWILIO',

@@ -119,13 +119,25 @@ export function parseTwilioCallback(req: CallbackRequest): NormalizedEvent[] {
   const callSid = first(p, 'CallSid');
 
   if (callSid && !messageSid) {
-    const status = first(p, 'CallStatus') as CallStatus | undefined;
+    // An asynchronous AMD report carries AnsweredBy without a CallStatus: the call is up.
+    const status = (first(p, 'CallStatus') ?? (first(p, 'AnsweredBy') ? 'in-progress' : undefined)) as CallStatus | undefined;
     if (!status || !CALL_STATUSES.has(status)) return [];
-    const duration = first(p, 'CallDuration') ?? first(p, 'Duration');
+    const duration = first(p, 'CallDuration');
     const event: CallEvent = { type: 'call', providerCallId: callSid, status, occurredAt: parseTimestamp(first(p, 'Timestamp'), receivedAt) };
     const answeredBy = first(p, 'AnsweredBy');
     if (answeredBy) event.answeredBy = answeredBy;
     if (duration !== undefined && /^\d+$/.test(duration)) event.durationSec = Number(duration);
+    const seq = first(p, 'SequenceNumber');
+    if (seq !== undefined && /^\d+$/.test(seq)) event.sequenceNumber = Number(seq);
+    // <Gather> results (POSTed to its action URL).
+    const digits = first(p, 'Digits');
+    if (digits) event.digits = digits;
+    const speech = first(p, 'SpeechResult');
+    if (speech) event.speechResult = speech;
+    const confidence = Number(first(p, 'Confidence'));
+    if (speech && Number.isFinite(confidence)) event.confidence = confidence;
+    const recording = first(p, 'RecordingUrl');
+    if (recording) event.recordingUrl = recording;
     const errorCode = first(p, 'ErrorCode');
     if (errorCode) event.errorCode = errorCode;
     const errorMessage = first(p, 'ErrorMessage');

@@ -3,8 +3,10 @@ import type { CallbackRequest, CallbackVerifier, HandshakeResponse } from '../..
 import { decryptPhoneCredentials } from '../../carriers/credentials';
 import { SimulatorCarrier } from '../../carriers/simulator/adapter';
 import { simulatorCallbacks } from '../../carriers/simulator/callbacks';
-import type { InboundEvent, NormalizedEvent, ProviderName } from '../../carriers/types';
+import type { CallEvent, InboundEvent, NormalizedEvent, ProviderName } from '../../carriers/types';
 import { parseForm, twilioCallbacks } from '../../carriers/twilio/callbacks';
+import { renderTwiml } from '../../carriers/twilio/twiml';
+import type { DialerCallsService } from '../dialer-calls';
 import { metaCallbacks, parseWhatsAppWebhook } from '../../carriers/whatsapp-cloud/callbacks';
 import { carrierPhonesRepo } from '../../db/repositories/carrier-phones';
 import { messagesRepo } from '../../db/repositories/messages';
@@ -39,6 +41,8 @@ const forbidden = (): CallbackAnswer => text(403, 'Forbidden');
 export interface CarrierCallbacksDeps extends Pick<CarrierEventsDeps, 'sendReply'> {
   db: Knex;
   logger: Logger;
+  /** Call progress of dialer campaigns (Twilio voice callbacks, simulator call events). */
+  dialer?: DialerCallsService;
   /** The secrets callbacks are verified with (ServiceSettings). */
   settings: { credentialsKey?: string; simulatorSecret: string; whatsappAppSecret?: string; whatsappVerifyToken?: string };
 }
@@ -47,7 +51,14 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
   const { db, logger, settings } = deps;
   const phones = carrierPhonesRepo(db);
   const messages = messagesRepo(db);
-  const ingest = carrierEventsService({ db, logger, defaultCountry: DEFAULT_COUNTRY, sendReply: deps.sendReply });
+  const dialer = deps.dialer;
+  const ingest = carrierEventsService({
+    db,
+    logger,
+    defaultCountry: DEFAULT_COUNTRY,
+    sendReply: deps.sendReply,
+    ...(dialer ? { onCallEvent: (provider: ProviderName, e: CallEvent) => (provider === 'SIMULATOR' ? dialer.simulatorEvent(e) : Promise.resolve(false)) } : {}),
+  });
 
   function credentials<P extends ProviderName>(provider: P, phone: CarrierPhoneRow) {
     if (!phone.credentials_encrypted) return undefined;
@@ -113,6 +124,40 @@ export function carrierCallbacksService(deps: CarrierCallbacksDeps) {
       const { phone, verifier } = verified[0];
       const events = verifier.parse(req).filter((e) => e.type === 'inbound');
       return twiml(await ingest.ingest('TWILIO', events.map((event) => ({ event, phone }))));
+    },
+
+    /**
+     * `POST /callbacks/twilio/voice/{answer|status|amd|gather|dial}?attempt=<id>`: a dialer call's callbacks. The
+     * attempt id in the URL names the call (it is signed with the rest of the URL, and it arrives before we may have
+     * recorded the CallSid); its phone's auth token must verify the request. Answers TwiML.
+     */
+    async twilioVoice(kind: 'answer' | 'status' | 'amd' | 'gather' | 'dial', req: CallbackRequest): Promise<CallbackAnswer> {
+      const attemptId = new URL(req.url).searchParams.get('attempt') ?? '';
+      if (!/^[0-9a-f-]{36}$/i.test(attemptId)) return text(400, 'attempt is required');
+      const attempt = dialer ? await dialer.attempt(attemptId) : undefined;
+      if (!dialer || !attempt) {
+        logger.info({ attemptId, kind }, 'Twilio voice callback for an unknown call attempt; acknowledged');
+        return twiml();
+      }
+      const form = parseForm(typeof req.rawBody === 'string' ? req.rawBody : req.rawBody.toString('utf8'));
+      const phone = attempt.phone_id ? await phones.get(attempt.phone_id) : undefined;
+      const verifier = phone && twilioVerifier(phone, form.get('AccountSid')?.[0]);
+      if (!verifier?.verify(req)) return forbidden();
+      const event = verifier.parse(req).find((e): e is CallEvent => e.type === 'call');
+      const progress = { ...(event ?? { occurredAt: req.receivedAt ?? new Date() }), provider: 'TWILIO' as const, type: undefined, status: event?.status };
+      const outcome: IngestOutcome[] = [{ type: 'call', providerCallId: event?.providerCallId ?? '', known: true }];
+      const xml = (verbs: Parameters<typeof renderTwiml>[0]): CallbackAnswer => ({ status: 200, body: renderTwiml(verbs), contentType: 'text/xml', outcomes: outcome });
+      switch (kind) {
+        case 'answer':
+          return xml(await dialer.answer(attempt.id, progress, { wait: new URL(req.url).searchParams.get('wait') === '1' }));
+        case 'gather':
+          return xml(await dialer.gather(attempt.id, progress));
+        case 'dial':
+          return xml([{ verb: 'hangup' }]);
+        default:
+          if (event) await dialer.apply(attempt.id, progress);
+          return twiml(outcome);
+      }
     },
 
     /** `GET /callbacks/whatsapp`: Meta's subscription handshake, against env WHATSAPP_VERIFY_TOKEN or a phone's verifyToken. */

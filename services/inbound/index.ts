@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../lib/logger';
 import type { AutoReplyService } from '../auto-replies';
+import type { DialerCallsService } from '../dialer-calls';
 import type { messageService } from '../messages';
 import { carrierCallbacksService, type CallbackAnswer, type CarrierCallbacksDeps } from './callbacks';
 import type { IngestOutcome, ReplyIntent } from './ingest';
@@ -21,6 +22,7 @@ export function inboundService(deps: {
   settings: CarrierCallbacksDeps['settings'];
   messages: ReturnType<typeof messageService>;
   autoReplies: AutoReplyService;
+  dialer?: DialerCallsService;
 }) {
   const { messages, autoReplies, logger } = deps;
   const sendReply = async (intent: ReplyIntent): Promise<void> => {
@@ -37,7 +39,7 @@ export function inboundService(deps: {
       inReplyTo: intent.inboundMessageId,
     });
   };
-  const callbacks = carrierCallbacksService({ db: deps.db, logger, settings: deps.settings, sendReply });
+  const callbacks = carrierCallbacksService({ db: deps.db, logger, settings: deps.settings, sendReply, dialer: deps.dialer });
 
   /** Auto-replies for the inbound messages of one callback (retries included: answering is idempotent). */
   async function autoReply(outcomes: IngestOutcome[]): Promise<void> {
@@ -58,6 +60,7 @@ export function inboundService(deps: {
 
   return {
     twilioStatus: callbacks.twilioStatus,
+    twilioVoice: callbacks.twilioVoice,
     twilioInbound: (req: Parameters<typeof callbacks.twilioInbound>[0]) => answered(callbacks.twilioInbound(req)),
     whatsappHandshake: callbacks.whatsappHandshake,
     whatsapp: (req: Parameters<typeof callbacks.whatsapp>[0]) => answered(callbacks.whatsapp(req)),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { InboundEvent, NormalizedEvent, ProviderName, StatusEvent } from '../../carriers/types';
+import type { CallEvent, InboundEvent, NormalizedEvent, ProviderName, StatusEvent } from '../../carriers/types';
 import { consentRepo } from '../../db/repositories/consent';
 import { contactsRepo } from '../../db/repositories/contacts';
 import { conversationsRepo } from '../../db/repositories/conversations';
@@ -72,7 +72,15 @@ export interface IgnoredOutcome {
   reason: string;
 }
 
-export type IngestOutcome = StatusOutcome | InboundOutcome | IgnoredOutcome;
+/** A call progress event, handed to the dialer (services/dialer-calls.ts). */
+export interface CallIngestOutcome {
+  type: 'call';
+  providerCallId: string;
+  /** False when no call attempt of ours matches it. */
+  known: boolean;
+}
+
+export type IngestOutcome = StatusOutcome | InboundOutcome | IgnoredOutcome | CallIngestOutcome;
 
 /** An authenticated event with what the route resolved: the phone it belongs to (inbound) and the phones it may touch. */
 export interface ResolvedEvent {
@@ -93,6 +101,8 @@ export interface CarrierEventsDeps {
    * Until it is wired, intents are logged and returned in the outcome.
    */
   sendReply?: (intent: ReplyIntent) => Promise<void>;
+  /** Applies a call progress event to its dialer call attempt (services/dialer-calls.ts); false when it is none of ours. */
+  onCallEvent?: (provider: ProviderName, e: CallEvent) => Promise<boolean>;
 }
 
 const conversationChannel = (channel: InboundEvent['channel']): 'sms' | 'whatsapp' => (channel === 'whatsapp' ? 'whatsapp' : 'sms');
@@ -315,7 +325,7 @@ export function carrierEventsService(deps: CarrierEventsDeps) {
     ingestStatus,
     ingestInbound,
 
-    /** Applies authenticated, resolved events in order; call (voice) events are left to the dialer. */
+    /** Applies authenticated, resolved events in order; call (voice) events go to the dialer. */
     async ingest(provider: ProviderName, items: ResolvedEvent[]): Promise<IngestOutcome[]> {
       const out: IngestOutcome[] = [];
       for (const item of items) {
@@ -326,8 +336,10 @@ export function carrierEventsService(deps: CarrierEventsDeps) {
             logger.warn({ provider, to: e.to, providerMessageId: e.providerMessageId }, 'inbound message for no known phone; acknowledged');
             out.push({ type: 'ignored', reason: 'unknown phone' });
           } else out.push(await ingestInbound(provider, item.phone, e));
+        } else if (deps.onCallEvent) {
+          out.push({ type: 'call', providerCallId: e.providerCallId, known: await deps.onCallEvent(provider, e) });
         } else {
-          logger.debug({ provider, providerCallId: e.providerCallId, status: e.status }, 'call event not handled by messaging ingest');
+          logger.debug({ provider, providerCallId: e.providerCallId, status: e.status }, 'call event with no dialer wired; acknowledged');
           out.push({ type: 'ignored', reason: 'call event' });
         }
       }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
 import { FakeHttpServer, parseBasicAuth, postCallback, type FakeResponse, type RecordedRequest } from './http-base';
 
 /*
@@ -15,6 +16,11 @@ export interface TwilioFakeOptions {
   inboundUrl?: string;
   /** Send these statuses to each message's StatusCallback automatically, `delayMs` apart. */
   autoStatus?: { statuses: string[]; delayMs: number };
+  /**
+   * Run each call as Twilio would (ring per its CallScript, answer, AMD, fetch and execute the TwiML, POST Gather
+   * results and signed status and AMD callbacks). Off: calls wait for sendCallStatus().
+   */
+  runCalls?: boolean;
 }
 
 export interface TwilioFakeMessage {
@@ -39,8 +45,46 @@ export interface TwilioFakeCall {
   statusCallback?: string;
   statusCallbackEvents: string[];
   machineDetection?: string;
+  asyncAmdCallback?: string;
   status: string;
   params: Record<string, string[]>;
+  createdAt: Date;
+  answeredBy?: string;
+  durationSec?: number;
+  /** Every TwiML verb executed, in order, with what it said, played, gathered or dialled. */
+  verbs: ExecutedVerb[];
+  /** Ended through the API (POST Calls/{sid}.json Status=completed|canceled). */
+  endedByApi?: boolean;
+  sequence: number;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+/** One TwiML verb the fake executed. */
+export interface ExecutedVerb {
+  verb: string;
+  attrs: Record<string, string>;
+  text?: string;
+  /** Gather: what the callee entered (posted to the action URL). */
+  digits?: string;
+  speech?: string;
+}
+
+/**
+ * How a callee behaves, by `To` (or the default): rings then answers, or busy / no-answer / failed; who answers
+ * (AMD's AnsweredBy), what they press or say at the first <Gather>, how long they stay on a bridged or streamed call.
+ */
+export interface CallScript {
+  ring?: 'answer' | 'busy' | 'no-answer' | 'failed';
+  answeredBy?: 'human' | 'machine_start' | 'machine_end_beep' | 'machine_end_silence' | 'fax' | 'unknown';
+  digits?: string;
+  speech?: string;
+  /** Milliseconds of ringing before the outcome. */
+  ringMs?: number;
+  /** Milliseconds until AMD decides (async AMD: after the answer). */
+  amdMs?: number;
+  /** Milliseconds the callee stays on a <Dial> bridge or a <Connect><Stream>, and per <Say>/<Play>. */
+  talkMs?: number;
 }
 
 export interface SentCallback {
@@ -101,11 +145,34 @@ export class TwilioFake extends FakeHttpServer {
   /** Errors to return for specific recipients, on top of the magic numbers. */
   readonly rejectTo = new Map<string, TwilioErrorSpec>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Callee behaviour by To number; `defaultCallScript` for everyone else. */
+  readonly callScripts = new Map<string, CallScript>();
+  defaultCallScript: CallScript = {};
+  /** Calls up right now (created and not yet ended), the most there ever were, and how often `callCap` was exceeded. */
+  liveCalls = 0;
+  peakLiveCalls = 0;
+  overCap = 0;
+  /** Optional concurrency cap: a call beyond it is answered 429 (20429), as an account over its limit. */
+  callCap?: number;
+  /** Milliseconds a TwiML second lasts (<Pause length>, Gather timeouts): tests run in scaled time. */
+  secondMs = 20;
+  /** Sign callbacks with the wrong token (to check they are refused). */
+  badSignatures = false;
+  /** Whether calls run by themselves (the `runCalls` option; benchmarks switch it on after their raw measurement). */
+  runCalls: boolean;
+  /** Every voice request to our URLs: status/AMD callbacks and TwiML fetches, with what we answered. */
+  readonly voiceRequests: (SentCallback & { kind: string; sid: string; body: string })[] = [];
 
   constructor(private readonly options: TwilioFakeOptions = {}) {
     super();
     this.accountSid = options.accountSid ?? `AC${'0123456789abcdef'.repeat(2)}`;
     this.authToken = options.authToken ?? 'fake-twilio-auth-token-0001';
+    this.runCalls = options.runCalls ?? false;
+  }
+
+  /** How the callee of `to` behaves (its script over the default). */
+  protected scriptFor(to: string): CallScript {
+    return { ...this.defaultCallScript, ...this.callScripts.get(to) };
   }
 
   /** Messages accepted so far, in creation order. */
@@ -240,6 +307,8 @@ export class TwilioFake extends FakeHttpServer {
       return found ? { status: 200, body: resource === 'Messages' ? this.messageJson(found as TwilioFakeMessage) : this.callJson(found as TwilioFakeCall) } : this.error(404, { code: 20404, message: `The requested resource ${req.path} was not found` });
     }
     if (req.method === 'GET' && resource === 'Messages') return { status: 200, body: this.listMessages(req.path) };
+    if (req.method === 'GET' && resource === 'Calls') return { status: 200, body: this.listCalls(req.path) };
+    if (req.method === 'POST' && resource === 'Calls' && sid) return this.updateCall(sid, new URLSearchParams(req.body));
     if (req.method !== 'POST' || sid) return this.error(405, { code: 20004, message: 'Method not allowed' });
     // Twilio reads parameters only from a form body; anything else arrives as "no parameters".
     const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') ? new URLSearchParams(req.body) : new URLSearchParams();
@@ -305,6 +374,10 @@ export class TwilioFake extends FakeHttpServer {
     if (toErr) return this.error(toErr.status ?? 400, toErr);
     const md = one('MachineDetection');
     if (md && md !== 'Enable' && md !== 'DetectMessageEnd') return this.error(400, { code: 21200, message: `Invalid MachineDetection ${md}` });
+    if (this.callCap !== undefined && this.liveCalls >= this.callCap) {
+      this.overCap++;
+      return this.error(429, { code: 20429, message: 'Too Many Requests', status: 429 });
+    }
     const call: TwilioFakeCall = {
       sid: `CA${hex32()}`,
       to,
@@ -314,12 +387,210 @@ export class TwilioFake extends FakeHttpServer {
       statusCallback: one('StatusCallback'),
       statusCallbackEvents: params.StatusCallbackEvent ?? [],
       machineDetection: md,
+      asyncAmdCallback: one('AsyncAmd') === 'true' ? one('AsyncAmdStatusCallback') : undefined,
       status: 'queued',
       params,
+      createdAt: new Date(),
+      verbs: [],
+      sequence: 0,
     };
     this.calls.set(call.sid, call);
     this.notify();
+    if (this.runCalls) {
+      this.liveCalls++;
+      this.peakLiveCalls = Math.max(this.peakLiveCalls, this.liveCalls);
+      // The call runs on its own, as Twilio's would: ringing, answer, TwiML, callbacks.
+      setImmediate(() => void this.runCall(call).catch(() => this.endCall(call, 'failed')));
+    }
     return { status: 201, body: this.callJson(call) };
+  }
+
+  /** Calls created so far, in creation order. */
+  get callList(): TwilioFakeCall[] {
+    return [...this.calls.values()];
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private done(c: TwilioFakeCall): boolean {
+    return c.endedAt !== undefined;
+  }
+
+  /** A progress callback, if the call asked for this event (terminal ones always go). */
+  private async progress(c: TwilioFakeCall, status: string, event: string): Promise<void> {
+    c.status = status;
+    if (!c.statusCallback || (event !== 'completed' && !c.statusCallbackEvents.includes(event))) return;
+    const extra: Record<string, string> = {};
+    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(status)) {
+      extra.CallDuration = String(c.durationSec ?? 0);
+      extra.Duration = String(Math.ceil((c.durationSec ?? 0) / 60));
+    }
+    if (c.answeredBy && c.machineDetection) extra.AnsweredBy = c.answeredBy;
+    await this.voicePost('status', c, c.statusCallback, { ...this.callParams(c), CallStatus: status, CallbackSource: 'call-progress-events', SequenceNumber: String(c.sequence++), Timestamp: rfc2822(new Date()), ...extra });
+  }
+
+  private endCall(c: TwilioFakeCall, status: string): Promise<void> {
+    if (this.done(c)) return Promise.resolve();
+    c.endedAt = Date.now();
+    c.durationSec = c.startedAt ? Math.max(1, Math.round((c.endedAt - c.startedAt) / 1000)) : 0;
+    this.liveCalls--;
+    this.notify();
+    return this.progress(c, status, 'completed');
+  }
+
+  private callParams(c: TwilioFakeCall): Record<string, string> {
+    return { AccountSid: this.accountSid, ApiVersion: '2010-04-01', CallSid: c.sid, From: c.from, To: c.to, Direction: 'outbound-api', Called: c.to, Caller: c.from };
+  }
+
+  /** POSTs signed parameters to one of our URLs and records the exchange; answers the response body. */
+  private async voicePost(kind: string, c: TwilioFakeCall, url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
+    const signature = this.badSignatures ? signTwilio('not-the-token', url, Object.entries(params)) : this.sign(url, params);
+    const res = await postCallback(url, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' });
+    this.voiceRequests.push({ kind, sid: c.sid, url, params, signature, responseStatus: res.status, body: res.body });
+    this.notify();
+    return res;
+  }
+
+  private async runCall(c: TwilioFakeCall): Promise<void> {
+    const script = this.scriptFor(c.to);
+    const ringMs = script.ringMs ?? 20;
+    await this.progress(c, 'initiated', 'initiated');
+    await this.progress(c, 'ringing', 'ringing');
+    await this.wait(ringMs);
+    if (this.done(c)) return;
+    const ring = script.ring ?? 'answer';
+    if (ring !== 'answer') return this.endCall(c, ring);
+    c.startedAt = Date.now();
+    const answeredBy = c.machineDetection ? (script.answeredBy ?? 'human') : undefined;
+    await this.progress(c, 'in-progress', 'answered');
+    if (answeredBy && c.asyncAmdCallback) {
+      const amdUrl = c.asyncAmdCallback;
+      void this.wait(script.amdMs ?? 30).then(async () => {
+        if (this.done(c)) return;
+        c.answeredBy = answeredBy;
+        await this.voicePost('amd', c, amdUrl, { ...this.callParams(c), AnsweredBy: answeredBy, MachineDetectionDuration: String(script.amdMs ?? 30) });
+      });
+    } else if (answeredBy) {
+      await this.wait(script.amdMs ?? 30); // synchronous AMD: the TwiML fetch waits for the result
+      c.answeredBy = answeredBy;
+    }
+    if (this.done(c)) return;
+    let doc = c.twiml;
+    if (!doc && c.url) {
+      const res = await this.voicePost('answer', c, c.url, { ...this.callParams(c), CallStatus: 'in-progress', ...(answeredBy && !c.asyncAmdCallback ? { AnsweredBy: answeredBy } : {}) });
+      if (res.status >= 300) return this.endCall(c, 'failed');
+      doc = res.body;
+    }
+    await this.execute(c, doc ?? '', script, { input: true });
+    return this.endCall(c, 'completed');
+  }
+
+  private parse(xml: string): { name: string; attrs: Record<string, string>; children: unknown[] }[] {
+    const parsed = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, parseTagValue: false }).parse(xml) as Record<string, unknown>[];
+    const response = parsed.find((n) => 'Response' in n);
+    if (!response) throw new Error('not TwiML');
+    return this.nodes(response.Response as Record<string, unknown>[]);
+  }
+
+  private nodes(list: Record<string, unknown>[]): { name: string; attrs: Record<string, string>; children: unknown[] }[] {
+    return list
+      .filter((n) => !('#text' in n))
+      .map((n) => {
+        const name = Object.keys(n).find((k) => k !== ':@')!;
+        return { name, attrs: (n[':@'] as Record<string, string>) ?? {}, children: n[name] as unknown[] };
+      });
+  }
+
+  private text(children: unknown[]): string {
+    return (children as Record<string, unknown>[]).filter((n) => '#text' in n).map((n) => String(n['#text'])).join('');
+  }
+
+  /** Executes a TwiML document: Say, Play, Pause, Gather, Dial, Connect/Stream, Redirect, Hangup. */
+  private async execute(c: TwilioFakeCall, xml: string, script: CallScript, state: { input: boolean }, depth = 0): Promise<void> {
+    if (depth > 10) return;
+    const talk = script.talkMs ?? 20;
+    for (const node of this.parse(xml)) {
+      if (this.done(c)) return;
+      const v: ExecutedVerb = { verb: node.name, attrs: node.attrs };
+      c.verbs.push(v);
+      this.notify();
+      switch (node.name) {
+        case 'Say':
+        case 'Play':
+          v.text = this.text(node.children);
+          await this.wait(talk);
+          break;
+        case 'Pause':
+          await this.wait(Number(node.attrs.length ?? 1) * this.secondMs);
+          break;
+        case 'Hangup':
+          return;
+        case 'Redirect': {
+          const res = await this.voicePost('redirect', c, this.text(node.children), { ...this.callParams(c), CallStatus: 'in-progress' });
+          return this.execute(c, res.body, script, state, depth + 1);
+        }
+        case 'Dial': {
+          const number = this.nodes(node.children as Record<string, unknown>[]).find((n) => n.name === 'Number');
+          v.text = number ? this.text(number.children) : this.text(node.children);
+          await this.wait(talk);
+          break;
+        }
+        case 'Connect': {
+          const stream = this.nodes(node.children as Record<string, unknown>[]).find((n) => n.name === 'Stream');
+          v.text = stream?.attrs.url;
+          await this.wait(talk);
+          return;
+        }
+        case 'Gather': {
+          for (const inner of this.nodes(node.children as Record<string, unknown>[])) {
+            c.verbs.push({ verb: inner.name, attrs: inner.attrs, text: this.text(inner.children) });
+            await this.wait(talk);
+          }
+          const inputs = (node.attrs.input ?? 'dtmf').split(/\s+/);
+          const digits = state.input && inputs.includes('dtmf') ? script.digits : undefined;
+          const speech = state.input && !digits && inputs.includes('speech') ? script.speech : undefined;
+          if (!digits && !speech) {
+            await this.wait(Number(node.attrs.timeout ?? 5) * this.secondMs);
+            break; // no input: the next verb runs
+          }
+          state.input = false;
+          v.digits = digits;
+          v.speech = speech;
+          const res = await this.voicePost('gather', c, node.attrs.action, { ...this.callParams(c), CallStatus: 'in-progress', ...(digits ? { Digits: digits } : { SpeechResult: speech!, Confidence: '0.91' }) });
+          return this.execute(c, res.body, script, state, depth + 1);
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  /** `POST Calls/{sid}.json`: Status=completed|canceled ends the call. */
+  private updateCall(sid: string, form: URLSearchParams): FakeResponse {
+    const c = this.calls.get(sid);
+    if (!c) return this.error(404, { code: 20404, message: `The requested resource /Calls/${sid}.json was not found` });
+    const status = form.get('Status');
+    if (status === 'completed' || status === 'canceled') {
+      c.endedByApi = true;
+      void this.endCall(c, c.startedAt ? 'completed' : 'canceled');
+    }
+    return { status: 200, body: this.callJson(c) };
+  }
+
+  /** `GET Calls.json`: newest first, filtered by To and From. */
+  private listCalls(path: string) {
+    const q = new URL(path, 'http://fake').searchParams;
+    const all = this.callList.filter((c) => (!q.get('To') || c.to === q.get('To')) && (!q.get('From') || c.from === q.get('From'))).reverse();
+    const pageSize = Math.min(1000, Number(q.get('PageSize') ?? '50') || 50);
+    return { calls: all.slice(0, pageSize).map((c) => this.callJson(c)), page: 0, page_size: pageSize, next_page_uri: null, uri: path };
   }
 
   private scheduleStatuses(sid: string, statuses: string[], delayMs: number): void {
@@ -408,11 +679,11 @@ export class TwilioFake extends FakeHttpServer {
     return {
       account_sid: this.accountSid,
       api_version: '2010-04-01',
-      answered_by: null,
+      answered_by: c.answeredBy ?? null,
       caller_name: null,
-      date_created: null,
+      date_created: rfc2822(c.createdAt ?? new Date()),
       direction: 'outbound-api',
-      duration: null,
+      duration: c.durationSec !== undefined ? String(c.durationSec) : null,
       from: c.from,
       from_formatted: c.from,
       sid: c.sid,

@@ -37,7 +37,13 @@ beforeAll(async () => {
   const inbound = await h.http.post('/simulator/inbound').set(h.simulator).send({ from: '+14155550161', to: simA.phone, body: 'secret of A inbound' });
   const subscription = await h.http.post(`/notify-api/v1/workspaces/${a.id}/subscription`).set(a.seax).send({ webhook_url: 'https://example.com/hooks/seax-a', event_types: ['message.new'], created_by: 'a@example.com' });
   const campaign = await h.db('campaigns').insert({ workspace_id: a.id, dialect: 'seax', name: 'A campaign', channel: 'sms', message: 'secret of A campaign', phone_ids: [phone[0].id], status: 'draft' }).returning('id');
+  const agent = await h.db('ai_agents').insert({ workspace_id: a.id, name: 'A agent' }).returning('id');
+  const dialer = await h.db('dialer_campaigns')
+    .insert({ workspace_id: a.id, name: 'A dialer', type: 'VOICE_DROP', status: 'paused', message: 'secret of A dialer', tts_language: 'en-US', tts_voice: 'en-US-default', phone_ids: [phone[0].id], start_time: new Date(), end_time: new Date(Date.now() + 3_600_000) })
+    .returning('id');
   Object.assign(ids, {
+    ai_agent_id: agent[0].id,
+    auto_dialer_campaign_id: dialer[0].id,
     campaign: zagelyCampaign.body.data.id,
     campaign_id: campaign[0].id,
     subscription_id: subscription.body.id,

@@ -4,6 +4,8 @@
  * it, so the two sides meet here and nowhere else. Types only: nothing here runs.
  */
 import type { CampaignStatus } from '../../domain/campaigns';
+import type { CallOutcome, DialerStatus, DialerType, RetryDelays } from '../../domain/dialer';
+import type { CallingPlan } from '../../domain/dialer-window';
 
 /** A message of a workspace. */
 export interface MessageRef {
@@ -66,6 +68,101 @@ export interface AttemptResult {
   attempt: number;
 }
 
+/** A dialer campaign of a workspace. */
+export interface DialerRef {
+  workspaceId: string;
+  campaignId: string;
+}
+
+/** What the dialer workflow needs to know about its campaign (read once, at the start). */
+export interface DialerSettings {
+  type: DialerType;
+  name: string;
+  maxAttempts: number;
+  maxDialers: number;
+  /** Calls that can always be bridged at once (progressive); max_dialers for the other types. */
+  agentLines: number;
+  retryDelays: Partial<RetryDelays>;
+  plan: CallingPlan;
+  /** How long a placed call may take before the workflow asks the carrier about it (ring + time limit + margin). */
+  callDeadlineMs: number;
+}
+
+export interface PrepareDialerResult {
+  status: DialerStatus;
+  total: number;
+  excluded: number;
+  settings: DialerSettings;
+  /** Each phone's person-answered and abandoned calls of the last 30 days in other campaigns. */
+  phoneBaselines: { humanAnswered: number; abandoned: number }[];
+}
+
+/** The workflow's decision for a contact after an attempt. */
+export interface DialerDecision {
+  seq: number;
+  kind: 'retry' | 'done' | 'expired';
+  outcome?: CallOutcome | 'opted_out' | 'refused' | 'expired';
+  reason: string;
+  /** ISO; retries only. */
+  nextAttemptAt?: string;
+}
+
+/** One call the dialer asks for: a contact's attempt number. */
+export interface CallSlot {
+  seq: number;
+  attempt: number;
+}
+
+export interface PlaceCallsInput extends DialerRef {
+  /** The placing batch's number: a retried activity claims the contacts this batch claimed before, not new ones. */
+  batch: number;
+  /** Contacts whose retry is due, with their next attempt number. */
+  retries: CallSlot[];
+  /** How many new contacts to claim and call. */
+  fresh: number;
+  /** Decisions to record first (piggybacked so that one activity does both). */
+  decisions: DialerDecision[];
+}
+
+/** What became of one requested call. */
+export interface PlacedCall extends CallSlot {
+  attemptId: string | null;
+  phone: string;
+  timeZone: string | null;
+  /**
+   * placed: the carrier has it, its outcome comes by signal; ended: it ended before any signal could (the carrier
+   * refused it, or reconciliation found it over); refused: compliance (DNC, opted out, blocked) since the audience
+   * was resolved; deferred: outside the calling window until `deferUntil`; expired: no window left before the end.
+   */
+  result: 'placed' | 'ended' | 'refused' | 'deferred' | 'expired';
+  /** result `ended`: how it ended. */
+  ended?: CallEnded;
+  deferUntil?: string;
+}
+
+export interface PlaceCallsResult {
+  calls: PlacedCall[];
+  status: DialerStatus;
+  /** No new contact could be claimed now; `retryAt`: when one becomes claimable (calling window), null: none left. */
+  exhausted: boolean;
+  retryAt: string | null;
+}
+
+/** A call's end as the callback path reports it to the workflow (also the reconciliation's answer). */
+export interface CallEnded {
+  attemptId: string;
+  seq: number;
+  attempt: number;
+  outcome: CallOutcome;
+  abandoned: boolean;
+  /** Answered by a person (bridged or abandoned): the abandonment rate's denominator. */
+  humanAnswered: boolean;
+  optedOut: boolean;
+  permanent: boolean;
+}
+
+export type DialerOutcome = 'completed' | 'canceled' | 'expired';
+
 export interface Activities {
   /** Send one message if it is due, allowed and not sent yet; safe to run any number of times. */
   dispatchMessage(input: MessageRef): Promise<DispatchResult>;
@@ -108,4 +205,17 @@ export interface Activities {
   dispatchWebhookDeliveries(input: { limit: number }): Promise<number>;
   /** One later attempt of a delivery, for its retry workflow. */
   attemptWebhookDelivery(input: { deliveryId: string; isLast: boolean; nextDelayMs: number }): Promise<AttemptResult>;
+
+  /** Resolve the dialer audience (once), mark the campaign started, answer its settings and phones' 30-day baselines. */
+  prepareDialerCampaign(input: DialerRef): Promise<PrepareDialerResult>;
+  /** Record decisions, then claim and place calls (paced per phone): attempt rows before the carrier, provider ids after. */
+  placeDialerCalls(input: PlaceCallsInput): Promise<PlaceCallsResult>;
+  /** Record decisions on their own (nothing left to place). */
+  recordDialerDecisions(input: DialerRef & { decisions: DialerDecision[] }): Promise<void>;
+  /** Calls past their deadline: read the row, ask the carrier, hang up what is still up; answers those that ended. */
+  reconcileDialerCalls(input: DialerRef & { attemptIds: string[] }): Promise<{ ended: CallEnded[]; live: string[] }>;
+  /** Hang up calls (a machine answered a call meant for a person). */
+  endDialerCalls(input: DialerRef & { attemptIds: string[] }): Promise<void>;
+  /** The end of a run: contacts left expire or are canceled, labels attached, the status final. */
+  finishDialerCampaign(input: DialerRef & { outcome: DialerOutcome }): Promise<{ status: DialerStatus }>;
 }

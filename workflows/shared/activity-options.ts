@@ -83,4 +83,15 @@ export const presets = {
     heartbeatTimeout: '15 seconds',
     retry: { maximumAttempts: 1 },
   },
+  /**
+   * One placing batch of the dialer: up to max_dialers calls, paced per phone (a few seconds), each a carrier request
+   * written before and recorded after. Heartbeats while it runs. Retried without a limit: every failure here is
+   * infrastructure (a permanent carrier refusal is a result, not an error), and a retry is safe (it takes back the
+   * batch's contacts and asks the carrier about any attempt it finds half done, activities/dialer.ts).
+   */
+  dialerPlace: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['CampaignNotFound'] },
+  },
 } satisfies Record<string, ActivityOptions>;

@@ -10,6 +10,8 @@ export const workflowIds = {
   contactImport: (jobId: string) => `contact-import-${jobId}`,
   /** A campaign log or message history export (the job id is the export's). */
   logExport: (kind: 'campaign-log' | 'message', jobId: string) => `${kind}-export-${jobId}`,
+  /** One workflow per auto-dialer campaign. */
+  dialerCampaign: (campaignId: string) => `dialer-campaign-${campaignId}`,
   /** One workflow per outbound message; the message id is also the carrier idempotency key. */
   message: (messageId: string) => `message-${messageId}`,
   /** The workflow of a webhook delivery that needs retries (first attempts are made in bulk by the dispatcher); a replay runs the same id again. */

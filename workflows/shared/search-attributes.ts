@@ -4,6 +4,6 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const SEARCH_ATTRIBUTES = {
   workspaceId: defineSearchAttributeKey('WorkspaceId', 'KEYWORD'),
   workflowKind: defineSearchAttributeKey('SwitchboardKind', 'KEYWORD'),
-  /** Campaign runs: sms | mms | whatsapp. */
+  /** Campaign runs: sms | mms | whatsapp; dialer campaigns: VOICE_DROP | PROGRESSIVE_DIALER | AI_AGENT. */
   campaignType: defineSearchAttributeKey('CampaignType', 'KEYWORD'),
 } as const;

@@ -48,6 +48,12 @@ export function carrierCallbackRoutes(deps: RouteDeps) {
       method: 'post', path: '/callbacks/twilio/inbound', tag: 'Carrier callbacks', summary: 'Twilio incoming message webhook (X-Twilio-Signature)', ...twimlDoc,
       handler: async (ctx) => answer(ctx, await service.twilioInbound(req(ctx))),
     }),
+    ...(['answer', 'status', 'amd', 'gather', 'dial'] as const).map((kind) =>
+      route({
+        method: 'post', path: `/callbacks/twilio/voice/${kind}`, tag: 'Carrier callbacks', summary: `Twilio voice ${kind} callback of a dialer call (X-Twilio-Signature; answers TwiML)`, ...rawBodyDoc, errors: [400, 403],
+        handler: async (ctx) => answer(ctx, await service.twilioVoice(kind, req(ctx))),
+      }),
+    ),
     route({
       method: 'get', path: '/callbacks/whatsapp', tag: 'Carrier callbacks', summary: 'WhatsApp Cloud webhook verification (hub.challenge)', response: textBody, responseType: 'text/plain', errors: [400, 403],
       handler: async (ctx) => answer(ctx, await service.whatsappHandshake(req(ctx))),

@@ -227,8 +227,15 @@ describe('parseTwilioCallback', () => {
       status: 'completed',
       answeredBy: 'machine_end_beep',
       durationSec: 42,
+      sequenceNumber: 3,
       occurredAt: new Date('2026-03-01T12:00:07Z'),
     });
+  });
+
+  it('reads an asynchronous AMD report (no CallStatus: the call is up) and a <Gather> result', () => {
+    expect(parse({ CallSid: 'CA1', AccountSid: 'AC1', AnsweredBy: 'machine_start', MachineDetectionDuration: '2100' })[0]).toMatchObject({ status: 'in-progress', answeredBy: 'machine_start' });
+    expect(parse({ CallSid: 'CA1', CallStatus: 'in-progress', Digits: '9' })[0]).toMatchObject({ status: 'in-progress', digits: '9' });
+    expect(parse({ CallSid: 'CA1', CallStatus: 'in-progress', SpeechResult: 'yes please', Confidence: '0.87' })[0]).toMatchObject({ speechResult: 'yes please', confidence: 0.87 });
   });
 
   it('reads busy and no-answer outcomes', () => {
